@@ -6,9 +6,9 @@ process.env.TZ = "UTC";
 
 const alias = { "~": path.resolve(import.meta.dirname, "app") };
 
-// Two projects: the pure churn domain needs no database, so its tests start instantly;
-// everything else runs against a real database (SQLite per worker, or PostgreSQL when
-// DATABASE_URL says so) prepared once by the global setup.
+// Three projects: the pure churn domain needs no database, so its tests start instantly;
+// the storefront script is tested in a real Chromium; everything else runs against a real
+// database (SQLite per worker, or PostgreSQL when DATABASE_URL says so) prepared once.
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -26,12 +26,22 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["app/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
-          exclude: ["app/churn/**", "app/lib/**"],
+          exclude: ["app/churn/**", "app/lib/**", "test/browser/**"],
           environment: "node",
           globalSetup: ["test/global-setup.ts"],
           setupFiles: ["test/setup-database.ts"],
           testTimeout: 30_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
     ],

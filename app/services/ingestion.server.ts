@@ -1,0 +1,72 @@
+import {
+  CustomerWebhookPayload,
+  numericIdFromGid,
+  OrderWebhookPayload,
+} from "../integrations/shopify/webhook-payloads";
+import { refreshCustomerAggregates, saveCustomerVersion, type CustomerVersion } from "../models/customer.server";
+import { saveOrderVersion, type OrderVersion } from "../models/order.server";
+import { ensureShop } from "../models/shop.server";
+import type { Tx } from "../models/webhook-delivery.server";
+
+// The one way orders and customers enter the database: webhooks, the backfill and the demo
+// importer all come through here, so they store exactly the same thing.
+
+export function orderVersionFrom(payload: OrderWebhookPayload): OrderVersion {
+  const total = payload.total_price_set;
+  const current = payload.current_total_price_set ?? total;
+  const refunded = Math.max(0, Number(total.shop_money.amount) - Number(current.shop_money.amount));
+  return {
+    shopifyId: numericIdFromGid(payload.admin_graphql_api_id),
+    name: payload.name ?? null,
+    customerShopifyId: payload.customer ? numericIdFromGid(payload.customer.admin_graphql_api_id) : null,
+    processedAt: new Date(payload.processed_at ?? payload.created_at),
+    shopifyUpdatedAt: new Date(payload.updated_at),
+    cancelledAt: payload.cancelled_at ? new Date(payload.cancelled_at) : null,
+    financialStatus: payload.financial_status ?? null,
+    totalShop: total.shop_money.amount,
+    currencyShop: total.shop_money.currency_code,
+    totalPresentment: total.presentment_money.amount,
+    currencyPresentment: total.presentment_money.currency_code,
+    refundedShop: refunded.toFixed(2),
+    country: payload.shipping_address?.country_code ?? payload.billing_address?.country_code ?? null,
+    lineItemsCount: payload.line_items.length,
+    discountCodes: payload.discount_codes.map((d) => d.code),
+  };
+}
+
+export function customerVersionFrom(payload: CustomerWebhookPayload): CustomerVersion {
+  return {
+    shopifyId: numericIdFromGid(payload.admin_graphql_api_id),
+    email: payload.email ?? null,
+    firstName: payload.first_name ?? null,
+    lastName: payload.last_name ?? null,
+    country: payload.default_address?.country_code ?? null,
+    locale: payload.locale ?? null,
+    state: payload.state ?? null,
+    tags: payload.tags ?? null,
+    marketingConsent: payload.email_marketing_consent?.state === "subscribed",
+    shopifyCreatedAt: new Date(payload.created_at),
+    shopifyUpdatedAt: new Date(payload.updated_at),
+  };
+}
+
+/** Stores an order version and brings its customer's aggregates up to date. */
+export async function ingestOrder(tx: Tx, shop: string, payload: OrderWebhookPayload): Promise<"processed" | "ignored"> {
+  await ensureShop(shop, tx);
+  const result = await saveOrderVersion(tx, shop, orderVersionFrom(payload));
+  if (!result.saved) return "ignored";
+  const customers = new Set([result.customerShopifyId, result.previousCustomerShopifyId]);
+  for (const customer of customers) {
+    if (customer) await refreshCustomerAggregates(tx, shop, customer);
+  }
+  return "processed";
+}
+
+export async function ingestCustomer(
+  tx: Tx,
+  shop: string,
+  payload: CustomerWebhookPayload,
+): Promise<"processed" | "ignored"> {
+  await ensureShop(shop, tx);
+  return (await saveCustomerVersion(tx, shop, customerVersionFrom(payload))) ? "processed" : "ignored";
+}

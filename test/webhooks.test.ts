@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+
+import prisma from "~/db.server";
+import { action as customersCreate } from "~/routes/webhooks.customers.create";
+import { action as ordersCreate } from "~/routes/webhooks.orders.create";
+
+import { customerPayload, orderPayload } from "./fixtures/shopify/order-payload";
+import { signedWebhookRequest, uniqueShop } from "./support/shopify-webhooks";
+
+const call = (handler: typeof ordersCreate, request: Request) =>
+  handler({ request, params: {}, context: {} }) as Promise<Response>;
+
+async function rowsFor(shop: string) {
+  const [orders, customers, deliveries] = await Promise.all([
+    prisma.order.count({ where: { shop } }),
+    prisma.customer.count({ where: { shop } }),
+    prisma.webhookDelivery.count({ where: { shop } }),
+  ]);
+  return { orders, customers, deliveries };
+}
+
+describe("orders/create webhook", () => {
+  it("stores a verified order in shop money, keeps the 64-bit ids exact and updates the customer", async () => {
+    const shop = uniqueShop();
+    const response = await call(
+      ordersCreate,
+      signedWebhookRequest({ topic: "orders/create", shop, body: orderPayload() }),
+    );
+    expect(response.status).toBe(200);
+
+    const order = await prisma.order.findUniqueOrThrow({
+      where: { shop_shopifyId: { shop, shopifyId: "820982911946154508" } },
+    });
+    expect(order.customerShopifyId).toBe("115310627314723954");
+    expect(order.totalShop.toString()).toBe("398");
+    expect(order.currencyShop).toBe("GBP");
+    expect(order.totalPresentment.toString()).toBe("463.57");
+    expect(order.currencyPresentment).toBe("EUR");
+    expect(order.country).toBe("DE");
+    expect(JSON.parse(order.discountCodes)).toEqual(["WELCOME10"]);
+
+    const customer = await prisma.customer.findUniqueOrThrow({
+      where: { shop_shopifyId: { shop, shopifyId: "115310627314723954" } },
+    });
+    expect(customer.ordersCount).toBe(1);
+    expect(Number(customer.totalSpent)).toBe(398);
+    expect(customer.lastOrderAt?.toISOString()).toBe("2026-10-01T16:30:00.000Z");
+  });
+
+  it("changes nothing when the same delivery arrives again, however often", async () => {
+    const shop = uniqueShop();
+    const delivery = { topic: "orders/create", shop, body: orderPayload(), webhookId: "b54557e4-bdd9-4b37-8a5f" };
+    for (let i = 0; i < 5; i++) {
+      const response = await call(ordersCreate, signedWebhookRequest(delivery));
+      expect(response.status).toBe(200);
+    }
+    expect(await rowsFor(shop)).toEqual({ orders: 1, customers: 1, deliveries: 1 });
+    const customer = await prisma.customer.findFirstOrThrow({ where: { shop } });
+    expect(customer.ordersCount).toBe(1);
+  });
+
+  it("never lets an older version of an order overwrite a newer one", async () => {
+    const shop = uniqueShop();
+    const newer = orderPayload({ updatedAt: "2026-10-02T10:00:00Z", currentTotalShop: "300.00" });
+    const older = orderPayload({ updatedAt: "2026-10-01T17:00:00Z" });
+    await call(ordersCreate, signedWebhookRequest({ topic: "orders/updated", shop, body: newer }));
+    await call(ordersCreate, signedWebhookRequest({ topic: "orders/create", shop, body: older }));
+    const order = await prisma.order.findFirstOrThrow({ where: { shop } });
+    expect(order.refundedShop.toString()).toBe("98");
+    expect(order.shopifyUpdatedAt.toISOString()).toBe("2026-10-02T10:00:00.000Z");
+  });
+
+  it("refuses a forged signature with 401 and writes nothing", async () => {
+    const shop = uniqueShop();
+    const forged = signedWebhookRequest({ topic: "orders/create", shop, body: orderPayload(), secret: "not-the-secret" });
+    const response = await call(ordersCreate, forged);
+    expect(response.status).toBe(401);
+    expect(await rowsFor(shop)).toEqual({ orders: 0, customers: 0, deliveries: 0 });
+  });
+
+  it.each(["x-shopify-topic", "x-shopify-shop-domain", "x-shopify-api-version", "x-shopify-webhook-id"])(
+    "answers 400 when %s is missing",
+    async (header) => {
+      const shop = uniqueShop();
+      const request = signedWebhookRequest({ topic: "orders/create", shop, body: orderPayload(), omitHeaders: [header] });
+      const response = await call(ordersCreate, request);
+      expect(response.status).toBe(400);
+      expect(await rowsFor(shop)).toEqual({ orders: 0, customers: 0, deliveries: 0 });
+    },
+  );
+
+  it("answers 400 to a correctly signed body that is not JSON, and stores nothing", async () => {
+    const shop = uniqueShop();
+    const request = signedWebhookRequest({ topic: "orders/create", shop, body: null, rawBody: '{"id": 1,' });
+    const response = await call(ordersCreate, request);
+    expect(response.status).toBe(400);
+    expect(await rowsFor(shop)).toEqual({ orders: 0, customers: 0, deliveries: 0 });
+  });
+
+  it("rejects a payload without what we need with its reason, and makes no partial write", async () => {
+    const shop = uniqueShop();
+    const body: Record<string, unknown> = orderPayload();
+    delete body.total_price_set;
+    const response = await call(ordersCreate, signedWebhookRequest({ topic: "orders/create", shop, body }));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("total_price_set");
+    const counts = await rowsFor(shop);
+    expect(counts.orders).toBe(0);
+    expect(counts.customers).toBe(0);
+    const trace = await prisma.webhookDelivery.findFirstOrThrow({ where: { shop } });
+    expect(trace.status).toBe("rejected");
+    expect(trace.reason).not.toContain("jon@example.com");
+  });
+});
+
+describe("customers/create webhook", () => {
+  it("stores the customer with their market, idempotently", async () => {
+    const shop = uniqueShop();
+    const delivery = { topic: "customers/create", shop, body: customerPayload(), webhookId: "c-1" };
+    expect((await call(customersCreate, signedWebhookRequest(delivery))).status).toBe(200);
+    expect((await call(customersCreate, signedWebhookRequest(delivery))).status).toBe(200);
+    const customers = await prisma.customer.findMany({ where: { shop } });
+    expect(customers).toHaveLength(1);
+    expect(customers[0].shopifyId).toBe("706405506930370084");
+    expect(customers[0].country).toBe("DE");
+    expect(customers[0].marketingConsent).toBe(true);
+  });
+
+  it("keeps purchase aggregates when the customer webhook arrives after their first order", async () => {
+    const shop = uniqueShop();
+    await call(
+      ordersCreate,
+      signedWebhookRequest({ topic: "orders/create", shop, body: orderPayload({ customerId: "706405506930370084" }) }),
+    );
+    await call(customersCreate, signedWebhookRequest({ topic: "customers/create", shop, body: customerPayload() }));
+    const customer = await prisma.customer.findFirstOrThrow({ where: { shop } });
+    expect(customer.ordersCount).toBe(1);
+    expect(customer.email).toBe("bob@biller.com");
+  });
+});

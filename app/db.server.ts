@@ -4,7 +4,6 @@ import { createAdapterFactory } from "./lib/database-adapter.server";
 import { parseDatabaseUrl } from "./lib/database-url";
 
 declare global {
-  // eslint-disable-next-line no-var -- a dev-server reload must reuse the one client
   var __churnRadarPrisma: PrismaClient | undefined;
 }
 

@@ -66,9 +66,7 @@ class PgMigrationAdapterFactory extends PrismaPg {
   override async connectToShadowDb() {
     const shadow = process.env.SHADOW_DATABASE_URL;
     if (!shadow) {
-      throw new Error(
-        "SHADOW_DATABASE_URL is not set: this command needs a separate, disposable PostgreSQL database",
-      );
+      throw new Error("SHADOW_DATABASE_URL is not set: this command needs a separate, disposable PostgreSQL database");
     }
     const adapter = await new PgMigrationAdapterFactory({ connectionString: shadow, max: 2 }).connect();
     return runScriptsWhole(adapter);

@@ -8,8 +8,7 @@ const TARGET = "prisma/postgres/schema.prisma";
 export function postgresSchemaFrom(sqliteSchema: string): string {
   const provider = /(datasource db \{[^}]*provider\s*=\s*)"sqlite"/;
   if (!provider.test(sqliteSchema)) throw new Error(`${SOURCE}: no sqlite datasource block found`);
-  const header =
-    "// GENERATED from prisma/schema.prisma by `npm run db:schemas`: edit that file, not this one.\n";
+  const header = "// GENERATED from prisma/schema.prisma by `npm run db:schemas`: edit that file, not this one.\n";
   return header + sqliteSchema.replace(provider, '$1"postgresql"');
 }
 

@@ -72,7 +72,12 @@ describe("orders/create webhook", () => {
 
   it("refuses a forged signature with 401 and writes nothing", async () => {
     const shop = uniqueShop();
-    const forged = signedWebhookRequest({ topic: "orders/create", shop, body: orderPayload(), secret: "not-the-secret" });
+    const forged = signedWebhookRequest({
+      topic: "orders/create",
+      shop,
+      body: orderPayload(),
+      secret: "not-the-secret",
+    });
     const response = await call(ordersCreate, forged);
     expect(response.status).toBe(401);
     expect(await rowsFor(shop)).toEqual({ orders: 0, customers: 0, deliveries: 0 });
@@ -82,7 +87,12 @@ describe("orders/create webhook", () => {
     "answers 400 when %s is missing",
     async (header) => {
       const shop = uniqueShop();
-      const request = signedWebhookRequest({ topic: "orders/create", shop, body: orderPayload(), omitHeaders: [header] });
+      const request = signedWebhookRequest({
+        topic: "orders/create",
+        shop,
+        body: orderPayload(),
+        omitHeaders: [header],
+      });
       const response = await call(ordersCreate, request);
       expect(response.status).toBe(400);
       expect(await rowsFor(shop)).toEqual({ orders: 0, customers: 0, deliveries: 0 });

@@ -24,12 +24,16 @@ function dayNumber(at: Date): number {
   return Math.floor(at.getTime() / DAY_MS);
 }
 
-export function aggregatePurchases(
-  purchases: readonly PurchaseForAggregates[],
-  maxIntervals = 12,
-): CustomerAggregates {
+export function aggregatePurchases(purchases: readonly PurchaseForAggregates[], maxIntervals = 12): CustomerAggregates {
   if (purchases.length === 0) {
-    return { ordersCount: 0, purchaseDays: 0, totalSpent: 0, firstOrderAt: null, lastOrderAt: null, recentIntervals: [] };
+    return {
+      ordersCount: 0,
+      purchaseDays: 0,
+      totalSpent: 0,
+      firstOrderAt: null,
+      lastOrderAt: null,
+      recentIntervals: [],
+    };
   }
   const sorted = [...purchases].sort((a, b) => a.processedAt.getTime() - b.processedAt.getTime());
   const days: number[] = [];

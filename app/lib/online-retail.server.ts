@@ -4,10 +4,7 @@ import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
 
 /** The UCI Online Retail data set shipped in data/online-retail (CC BY 4.0, see its README). */
-export const ONLINE_RETAIL_PATH = path.resolve(
-  process.cwd(),
-  "data/online-retail/online_retail.csv.gz",
-);
+export const ONLINE_RETAIL_PATH = path.resolve(process.cwd(), "data/online-retail/online_retail.csv.gz");
 
 export interface OnlineRetailRow {
   invoiceNo: string;
@@ -60,9 +57,7 @@ export function splitCsvLine(line: string): string[] {
  * Streams the rows of the Online Retail file one at a time, so that callers never hold the
  * whole file (541,909 rows) in memory.
  */
-export async function* readOnlineRetailRows(
-  file: string = ONLINE_RETAIL_PATH,
-): AsyncGenerator<OnlineRetailRow> {
+export async function* readOnlineRetailRows(file: string = ONLINE_RETAIL_PATH): AsyncGenerator<OnlineRetailRow> {
   const lines = createInterface({
     input: createReadStream(file).pipe(createGunzip()),
     crlfDelay: Infinity,

@@ -22,8 +22,7 @@ export interface OrderVersion {
 }
 
 export type SaveOrderResult =
-  | { saved: false }
-  | { saved: true; customerShopifyId: string | null; previousCustomerShopifyId: string | null };
+  { saved: false } | { saved: true; customerShopifyId: string | null; previousCustomerShopifyId: string | null };
 
 /** Stores an order version unless a newer version of that order is already stored. */
 export async function saveOrderVersion(tx: Tx, shop: string, version: OrderVersion): Promise<SaveOrderResult> {

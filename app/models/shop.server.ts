@@ -10,9 +10,12 @@ export async function getShop(domain: string) {
   return prisma.shop.findUnique({ where: { domain } });
 }
 
+/** Saves what Shopify says about the shop; a (re)install also clears a previous uninstall. */
 export async function upsertShopDetails(
   domain: string,
-  details: { name?: string; currency?: string; timezone?: string; locale?: string },
+  details: { name?: string; currency?: string; timezone?: string; locale?: string; uninstalledAtReset?: boolean },
 ): Promise<void> {
-  await prisma.shop.upsert({ where: { domain }, create: { domain, ...details }, update: details });
+  const { uninstalledAtReset, ...fields } = details;
+  const update = uninstalledAtReset ? { ...fields, uninstalledAt: null } : fields;
+  await prisma.shop.upsert({ where: { domain }, create: { domain, ...fields }, update });
 }

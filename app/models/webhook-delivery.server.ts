@@ -25,7 +25,13 @@ export async function processDeliveryOnce(
   try {
     await prisma.$transaction(async (tx) => {
       const delivery = await tx.webhookDelivery.create({
-        data: { shop: key.shop, webhookId: key.webhookId, topic: key.topic, eventId: key.eventId, status: "processing" },
+        data: {
+          shop: key.shop,
+          webhookId: key.webhookId,
+          topic: key.topic,
+          eventId: key.eventId,
+          status: "processing",
+        },
       });
       const status = await apply(tx);
       await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { status } });

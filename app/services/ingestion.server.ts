@@ -1,7 +1,7 @@
 import {
-  CustomerWebhookPayload,
+  type CustomerWebhookPayload,
   numericIdFromGid,
-  OrderWebhookPayload,
+  type OrderWebhookPayload,
 } from "../integrations/shopify/webhook-payloads";
 import { refreshCustomerAggregates, saveCustomerVersion, type CustomerVersion } from "../models/customer.server";
 import { saveOrderVersion, type OrderVersion } from "../models/order.server";
@@ -51,7 +51,11 @@ export function customerVersionFrom(payload: CustomerWebhookPayload): CustomerVe
 }
 
 /** Stores an order version and brings its customer's aggregates up to date. */
-export async function ingestOrder(tx: Tx, shop: string, payload: OrderWebhookPayload): Promise<"processed" | "ignored"> {
+export async function ingestOrder(
+  tx: Tx,
+  shop: string,
+  payload: OrderWebhookPayload,
+): Promise<"processed" | "ignored"> {
   await ensureShop(shop, tx);
   const result = await saveOrderVersion(tx, shop, orderVersionFrom(payload));
   if (!result.saved) return "ignored";

@@ -91,10 +91,7 @@ export function resetSqliteFile(file: string, from?: string): void {
  * Works offline: the migrations are replayed on a scratch shadow database (an in-memory SQLite
  * database, or a throw-away PostgreSQL database created here), never on the real one.
  */
-export async function diffMigrationsToSchema(
-  provider: DatabaseProvider,
-  postgresServerUrl?: string,
-): Promise<string> {
+export async function diffMigrationsToSchema(provider: DatabaseProvider, postgresServerUrl?: string): Promise<string> {
   const schema = schemaPathFor(provider);
   const migrations = path.join(path.dirname(schema), "migrations");
   const args = ["migrate", "diff", "--from-migrations", migrations, "--to-schema-datamodel", schema, "--script"];

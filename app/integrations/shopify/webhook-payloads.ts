@@ -19,15 +19,16 @@ const gid = (resource: string) =>
     .refine((value) => value.startsWith(`gid://shopify/${resource}/`), `must be a ${resource} GID`);
 
 const money = z.object({
-  amount: z.union([z.string(), z.number()]).transform(String).pipe(z.string().regex(/^-?\d+(\.\d+)?$/)),
+  amount: z
+    .union([z.string(), z.number()])
+    .transform(String)
+    .pipe(z.string().regex(/^-?\d+(\.\d+)?$/)),
   currency_code: z.string().length(3),
 });
 
 const priceSet = z.object({ shop_money: money, presentment_money: money });
 
-const address = z
-  .object({ country_code: z.string().min(2).max(3).nullish() })
-  .nullish();
+const address = z.object({ country_code: z.string().min(2).max(3).nullish() }).nullish();
 
 const timestamp = z.iso.datetime({ offset: true });
 

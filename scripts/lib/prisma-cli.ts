@@ -119,3 +119,20 @@ export async function diffMigrationsToSchema(provider: DatabaseProvider, postgre
     await dropPostgresDatabase(postgresServerUrl, shadow);
   }
 }
+
+/**
+ * Makes DATABASE_URL's database ready for the app: the matching Prisma client, every migration
+ * applied, and for SQLite the write-ahead log (readers never wait for the writer).
+ */
+export async function prepareDatabase(databaseUrl: string): Promise<void> {
+  const target = parseDatabaseUrl(databaseUrl);
+  ensureClientFor(databaseUrl);
+  if (target.provider === "sqlite") mkdirSync(path.dirname(target.location), { recursive: true });
+  migrateDeploy(databaseUrl);
+  if (target.provider === "sqlite") {
+    const { default: Database } = await import("better-sqlite3");
+    const db = new Database(target.location);
+    db.pragma("journal_mode = WAL");
+    db.close();
+  }
+}

@@ -19,3 +19,24 @@ export async function upsertShopDetails(
   const update = uninstalledAtReset ? { ...fields, uninstalledAt: null } : fields;
   await prisma.shop.upsert({ where: { domain }, create: { domain, ...fields }, update });
 }
+
+/** app/uninstalled: the shop's access tokens go at once; its data stays until shop/redact. */
+export async function markShopUninstalled(tx: Tx, domain: string, at: Date): Promise<void> {
+  await tx.session.deleteMany({ where: { shop: domain } });
+  await tx.shop.upsert({ where: { domain }, create: { domain, uninstalledAt: at }, update: { uninstalledAt: at } });
+}
+
+/** Jobs check this before doing work for a shop: an uninstalled shop gets nothing done. */
+export async function isShopInstalled(domain: string, db: Tx = prisma): Promise<boolean> {
+  const shop = await db.shop.findUnique({ where: { domain }, select: { uninstalledAt: true } });
+  return shop !== null && shop.uninstalledAt === null;
+}
+
+/** afterAuth: a (re)installed shop is active again (clears uninstalledAt). */
+export async function markShopInstalled(domain: string, at: Date = new Date()): Promise<void> {
+  await prisma.shop.upsert({
+    where: { domain },
+    create: { domain, installedAt: at },
+    update: { installedAt: at, uninstalledAt: null },
+  });
+}

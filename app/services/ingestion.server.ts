@@ -3,8 +3,15 @@ import {
   numericIdFromGid,
   type OrderWebhookPayload,
 } from "../integrations/shopify/webhook-payloads";
-import { refreshCustomerAggregates, saveCustomerVersion, type CustomerVersion } from "../models/customer.server";
-import { saveOrderVersion, type OrderVersion } from "../models/order.server";
+import type { PurchaseForAggregates } from "../churn/aggregates";
+import {
+  refreshCustomerAggregates,
+  refreshCustomersAggregates,
+  saveCustomerVersion,
+  saveCustomerVersions,
+  type CustomerVersion,
+} from "../models/customer.server";
+import { saveOrderVersion, saveOrderVersions, type OrderVersion } from "../models/order.server";
 import { ensureShop } from "../models/shop.server";
 import type { Tx } from "../models/webhook-delivery.server";
 
@@ -73,4 +80,37 @@ export async function ingestCustomer(
 ): Promise<"processed" | "ignored"> {
   await ensureShop(shop, tx);
   return (await saveCustomerVersion(tx, shop, customerVersionFrom(payload))) ? "processed" : "ignored";
+}
+
+export interface VersionBatch {
+  customers: CustomerVersion[];
+  orders: OrderVersion[];
+}
+
+/**
+ * Many customers and orders at once (the demo import, a backfill page), with the same
+ * newer-wins rule as one webhook but a handful of statements per batch instead of per order.
+ */
+export async function ingestVersions(
+  tx: Tx,
+  shop: string,
+  batch: VersionBatch,
+): Promise<{ customersCreated: number; ordersSaved: number }> {
+  await ensureShop(shop, tx);
+  const { saved, previousCustomerShopifyIds } = await saveOrderVersions(tx, shop, batch.orders);
+  const purchases = new Map<string, PurchaseForAggregates[]>();
+  for (const order of saved) {
+    if (!order.customerShopifyId) continue;
+    const list = purchases.get(order.customerShopifyId) ?? [];
+    if (!order.cancelledAt) {
+      list.push({ processedAt: order.processedAt, netShop: Number(order.totalShop) - Number(order.refundedShop) });
+    }
+    purchases.set(order.customerShopifyId, list);
+  }
+  const created = new Set(await saveCustomerVersions(tx, shop, batch.customers, purchases));
+  // Customers inserted just now carry this batch's aggregates already; every other customer the
+  // batch touched is recomputed from the orders stored for them.
+  const stale = [...new Set([...purchases.keys(), ...previousCustomerShopifyIds])].filter((id) => !created.has(id));
+  await refreshCustomersAggregates(tx, shop, stale);
+  return { customersCreated: created.size, ordersSaved: saved.length };
 }

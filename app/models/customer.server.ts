@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
-
 import { Prisma } from "@prisma/client";
 
 import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggregates";
 import prisma from "../db.server";
+import { sortableId } from "../lib/ids";
 import { inChunks } from "./order.server";
 import type { Tx } from "./webhook-delivery.server";
 
@@ -143,23 +142,58 @@ export async function saveCustomerVersions(
 }
 
 const CUSTOMER_COLUMNS = [
-  "id", "shop", "shopifyId", "email", "firstName", "lastName", "country", "locale", "state", "tags",
-  "marketingConsent", "shopifyCreatedAt", "shopifyUpdatedAt", "ordersCount", "purchaseDays", "totalSpent",
-  "firstOrderAt", "lastOrderAt", "recentIntervals", "createdAt", "updatedAt",
+  "id",
+  "shop",
+  "shopifyId",
+  "email",
+  "firstName",
+  "lastName",
+  "country",
+  "locale",
+  "state",
+  "tags",
+  "marketingConsent",
+  "shopifyCreatedAt",
+  "shopifyUpdatedAt",
+  "ordersCount",
+  "purchaseDays",
+  "totalSpent",
+  "firstOrderAt",
+  "lastOrderAt",
+  "recentIntervals",
+  "createdAt",
+  "updatedAt",
 ] as const;
 
 /** Multi-row INSERT of new customers (see insertOrders in order.server.ts for why not createMany). */
 async function insertCustomers(tx: Tx, rows: Prisma.CustomerCreateManyInput[]): Promise<void> {
   const now = new Date();
   for (const chunk of inChunks(rows, 400)) {
-    const values = chunk.map((row) =>
-      Prisma.sql`(${Prisma.join([
-        randomUUID(), row.shop, row.shopifyId, row.email ?? null, row.firstName ?? null, row.lastName ?? null,
-        row.country ?? null, row.locale ?? null, row.state ?? null, row.tags ?? null, row.marketingConsent ?? false,
-        row.shopifyCreatedAt ?? null, row.shopifyUpdatedAt ?? null, row.ordersCount ?? 0, row.purchaseDays ?? 0,
-        new Prisma.Decimal(row.totalSpent?.toString() ?? "0"), row.firstOrderAt ?? null, row.lastOrderAt ?? null,
-        row.recentIntervals ?? "[]", now, now,
-      ])})`,
+    const values = chunk.map(
+      (row) =>
+        Prisma.sql`(${Prisma.join([
+          sortableId(),
+          row.shop,
+          row.shopifyId,
+          row.email ?? null,
+          row.firstName ?? null,
+          row.lastName ?? null,
+          row.country ?? null,
+          row.locale ?? null,
+          row.state ?? null,
+          row.tags ?? null,
+          row.marketingConsent ?? false,
+          row.shopifyCreatedAt ?? null,
+          row.shopifyUpdatedAt ?? null,
+          row.ordersCount ?? 0,
+          row.purchaseDays ?? 0,
+          new Prisma.Decimal(row.totalSpent?.toString() ?? "0"),
+          row.firstOrderAt ?? null,
+          row.lastOrderAt ?? null,
+          row.recentIntervals ?? "[]",
+          now,
+          now,
+        ])})`,
     );
     const columns = Prisma.raw(CUSTOMER_COLUMNS.map((c) => `"${c}"`).join(", "));
     await tx.$executeRaw`INSERT INTO "Customer" (${columns}) VALUES ${Prisma.join(values)}`;

@@ -1,8 +1,7 @@
-import { randomUUID } from "node:crypto";
-
 import { Prisma } from "@prisma/client";
 
 import prisma from "../db.server";
+import { sortableId } from "../lib/ids";
 import type { Tx } from "./webhook-delivery.server";
 
 export interface OrderVersion {
@@ -122,9 +121,25 @@ export async function saveOrderVersions(tx: Tx, shop: string, versions: OrderVer
 }
 
 const ORDER_COLUMNS = [
-  "id", "shop", "shopifyId", "name", "customerShopifyId", "processedAt", "shopifyUpdatedAt", "cancelledAt",
-  "financialStatus", "totalShop", "currencyShop", "totalPresentment", "currencyPresentment", "refundedShop",
-  "country", "lineItemsCount", "discountCodes", "createdAt", "updatedAt",
+  "id",
+  "shop",
+  "shopifyId",
+  "name",
+  "customerShopifyId",
+  "processedAt",
+  "shopifyUpdatedAt",
+  "cancelledAt",
+  "financialStatus",
+  "totalShop",
+  "currencyShop",
+  "totalPresentment",
+  "currencyPresentment",
+  "refundedShop",
+  "country",
+  "lineItemsCount",
+  "discountCodes",
+  "createdAt",
+  "updatedAt",
 ] as const;
 
 /**
@@ -136,13 +151,29 @@ const ORDER_COLUMNS = [
 async function insertOrders(tx: Tx, rows: Prisma.OrderCreateManyInput[]): Promise<void> {
   const now = new Date();
   for (const chunk of inChunks(rows, 400)) {
-    const values = chunk.map((row) =>
-      Prisma.sql`(${Prisma.join([
-        randomUUID(), row.shop, row.shopifyId, row.name ?? null, row.customerShopifyId ?? null,
-        row.processedAt, row.shopifyUpdatedAt, row.cancelledAt ?? null, row.financialStatus ?? null,
-        row.totalShop, row.currencyShop, row.totalPresentment, row.currencyPresentment, row.refundedShop ?? new Prisma.Decimal(0),
-        row.country ?? null, row.lineItemsCount ?? 0, row.discountCodes ?? "[]", now, now,
-      ])})`,
+    const values = chunk.map(
+      (row) =>
+        Prisma.sql`(${Prisma.join([
+          sortableId(),
+          row.shop,
+          row.shopifyId,
+          row.name ?? null,
+          row.customerShopifyId ?? null,
+          row.processedAt,
+          row.shopifyUpdatedAt,
+          row.cancelledAt ?? null,
+          row.financialStatus ?? null,
+          row.totalShop,
+          row.currencyShop,
+          row.totalPresentment,
+          row.currencyPresentment,
+          row.refundedShop ?? new Prisma.Decimal(0),
+          row.country ?? null,
+          row.lineItemsCount ?? 0,
+          row.discountCodes ?? "[]",
+          now,
+          now,
+        ])})`,
     );
     const columns = Prisma.raw(ORDER_COLUMNS.map((c) => `"${c}"`).join(", "));
     await tx.$executeRaw`INSERT INTO "Order" (${columns}) VALUES ${Prisma.join(values)}`;

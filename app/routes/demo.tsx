@@ -24,8 +24,8 @@ export default function Demo() {
       <Page title="Churn Radar demo: Online Retail (UCI)">
         <BlockStack gap="400">
           <Banner tone="info">
-            Real orders of a UK online gift retailer selling to 38 countries, 2010-12 to 2011-12 (UCI Machine
-            Learning Repository, Chen et al. 2012, CC BY 4.0), imported through the app&apos;s webhook ingestion.
+            Real orders of a UK online gift retailer selling to 38 countries, 2010-12 to 2011-12 (UCI Machine Learning
+            Repository, Chen et al. 2012, CC BY 4.0), imported through the app&apos;s webhook ingestion.
           </Banner>
           <ShopOverviewCards overview={overview} />
         </BlockStack>

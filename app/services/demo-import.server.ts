@@ -1,11 +1,9 @@
 import prisma from "../db.server";
-import {
-  CustomerWebhookPayload,
-  OrderWebhookPayload,
-  describeIssues,
-} from "../integrations/shopify/webhook-payloads";
+import { CustomerWebhookPayload, OrderWebhookPayload, describeIssues } from "../integrations/shopify/webhook-payloads";
 import { readOnlineRetailRows, type OnlineRetailRow } from "../lib/online-retail.server";
 import { zonedWallTimeToUtc } from "../lib/time-zones";
+import type { CustomerVersion } from "../models/customer.server";
+import type { OrderVersion } from "../models/order.server";
 import { upsertShopDetails } from "../models/shop.server";
 import { customerVersionFrom, ingestVersions, orderVersionFrom } from "./ingestion.server";
 
@@ -26,13 +24,44 @@ const BATCH_INVOICES = 400;
 
 /** The data set's country names as ISO 3166-1 codes; regions that are not one country stay null. */
 const COUNTRY_CODES: Record<string, string | null> = {
-  Australia: "AU", Austria: "AT", Bahrain: "BH", Belgium: "BE", Brazil: "BR", Canada: "CA",
-  "Channel Islands": null, Cyprus: "CY", "Czech Republic": "CZ", Denmark: "DK", EIRE: "IE",
-  "European Community": null, Finland: "FI", France: "FR", Germany: "DE", Greece: "GR",
-  "Hong Kong": "HK", Iceland: "IS", Israel: "IL", Italy: "IT", Japan: "JP", Lebanon: "LB",
-  Lithuania: "LT", Malta: "MT", Netherlands: "NL", Norway: "NO", Poland: "PL", Portugal: "PT",
-  RSA: "ZA", "Saudi Arabia": "SA", Singapore: "SG", Spain: "ES", Sweden: "SE", Switzerland: "CH",
-  USA: "US", "United Arab Emirates": "AE", "United Kingdom": "GB", Unspecified: null,
+  Australia: "AU",
+  Austria: "AT",
+  Bahrain: "BH",
+  Belgium: "BE",
+  Brazil: "BR",
+  Canada: "CA",
+  "Channel Islands": null,
+  Cyprus: "CY",
+  "Czech Republic": "CZ",
+  Denmark: "DK",
+  EIRE: "IE",
+  "European Community": null,
+  Finland: "FI",
+  France: "FR",
+  Germany: "DE",
+  Greece: "GR",
+  "Hong Kong": "HK",
+  Iceland: "IS",
+  Israel: "IL",
+  Italy: "IT",
+  Japan: "JP",
+  Lebanon: "LB",
+  Lithuania: "LT",
+  Malta: "MT",
+  Netherlands: "NL",
+  Norway: "NO",
+  Poland: "PL",
+  Portugal: "PT",
+  RSA: "ZA",
+  "Saudi Arabia": "SA",
+  Singapore: "SG",
+  Spain: "ES",
+  Sweden: "SE",
+  Switzerland: "CH",
+  USA: "US",
+  "United Arab Emirates": "AE",
+  "United Kingdom": "GB",
+  Unspecified: null,
 };
 
 export interface DemoImportSummary {
@@ -159,8 +188,8 @@ export async function importOnlineRetailDemo(file?: string): Promise<DemoImportS
     if (batch.length === 0) return;
     const invoices = batch;
     batch = [];
-    const customers = [];
-    const orders = [];
+    const customers: CustomerVersion[] = [];
+    const orders: OrderVersion[] = [];
     for (const invoice of invoices) {
       const first = invoice.rows[0];
       if (first.customerId && !seenCustomers.has(first.customerId)) {

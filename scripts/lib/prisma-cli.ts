@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import pg from "pg";
@@ -33,19 +34,25 @@ export function runPrismaOrThrow(args: string[], databaseUrl: string): string {
   return run.stdout;
 }
 
-/** Which provider the generated client in node_modules was built for, or null if none is. */
-export function generatedClientProvider(): DatabaseProvider | null {
-  const file = path.resolve("node_modules/.prisma/client/schema.prisma");
-  if (!existsSync(file)) return null;
-  const match = /provider\s*=\s*"(sqlite|postgresql)"/.exec(readFileSync(file, "utf8"));
-  return match ? (match[1] as DatabaseProvider) : null;
+const CLIENT_STAMP = path.resolve("node_modules/.prisma/client/churn-radar-schema.sha256");
+
+function schemaStamp(provider: DatabaseProvider): string {
+  return createHash("sha256")
+    .update(readFileSync(schemaPathFor(provider)))
+    .digest("hex");
 }
 
-/** Generates the Prisma client for the provider DATABASE_URL selects, unless it already is. */
+/**
+ * Generates the Prisma client for the provider DATABASE_URL selects, unless the one in
+ * node_modules was generated from exactly that schema file already (a stamp records it).
+ */
 export function ensureClientFor(databaseUrl: string, options: { force?: boolean } = {}): void {
   const { provider } = parseDatabaseUrl(databaseUrl);
-  if (!options.force && generatedClientProvider() === provider) return;
+  const wanted = schemaStamp(provider);
+  const current = existsSync(CLIENT_STAMP) ? readFileSync(CLIENT_STAMP, "utf8").trim() : "";
+  if (!options.force && current === wanted) return;
   runPrismaOrThrow(["generate", "--schema", schemaPathFor(provider)], databaseUrl);
+  writeFileSync(CLIENT_STAMP, wanted + "\n");
 }
 
 export function migrateDeploy(databaseUrl: string): void {

@@ -10,7 +10,9 @@ describe("zonedWallTimeToUtc", () => {
 
   it("handles zones ahead of and behind UTC", () => {
     expect(zonedWallTimeToUtc("2026-03-01 00:30", "Asia/Shanghai").toISOString()).toBe("2026-02-28T16:30:00.000Z");
-    expect(zonedWallTimeToUtc("2026-07-04 20:00:00", "America/New_York").toISOString()).toBe("2026-07-05T00:00:00.000Z");
+    expect(zonedWallTimeToUtc("2026-07-04 20:00:00", "America/New_York").toISOString()).toBe(
+      "2026-07-05T00:00:00.000Z",
+    );
   });
 
   it("refuses text that is not a wall-clock time", () => {

@@ -2,13 +2,15 @@ import { z } from "zod";
 
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from "./database-url";
 
+const required = (message: string) => z.string({ error: message }).min(1, message);
+
 // Every variable the app reads, validated once at start-up: a wrong or missing value stops the
 // app with a message that names it. `.env.example` documents each one.
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  SHOPIFY_API_KEY: z.string().min(1, "is required (the app's client id from the Partner Dashboard)"),
-  SHOPIFY_API_SECRET: z.string().min(1, "is required (the app's client secret; it signs webhooks)"),
-  SHOPIFY_APP_URL: z.url("must be the app's public https URL"),
+  SHOPIFY_API_KEY: required("is required (the app's client id from the Partner Dashboard)"),
+  SHOPIFY_API_SECRET: required("is required (the app's client secret; it signs webhooks)"),
+  SHOPIFY_APP_URL: z.url({ error: "must be the app's public https URL" }),
   SCOPES: z.string().default("read_customers,read_orders,write_discounts,write_app_proxy"),
   SHOP_CUSTOM_DOMAIN: z.string().optional(),
   DATABASE_URL: z

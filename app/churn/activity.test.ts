@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+
+import { customerActivityFrom } from "./activity";
+import { aggregatePurchases } from "./aggregates";
+import { dayFromIso } from "./dates";
+import { computeFeatures } from "./features";
+
+describe("customerActivityFrom", () => {
+  it("turns stored aggregates and recent orders into engine input, one purchase day per date", () => {
+    const orders = [
+      { processedAt: new Date("2026-01-05T09:00:00Z"), netShop: 20 },
+      { processedAt: new Date("2026-01-05T18:30:00Z"), netShop: 5 },
+      { processedAt: new Date("2026-02-04T12:00:00Z"), netShop: 40 },
+      { processedAt: new Date("2026-02-10T12:00:00Z"), netShop: Number.NaN },
+    ];
+    const activity = customerActivityFrom({
+      customerId: "gid://shopify/Customer/1",
+      market: "DE",
+      firstSeenAt: new Date("2025-12-24T00:00:00Z"),
+      aggregates: aggregatePurchases(orders),
+      recentOrders: orders,
+    });
+    expect(activity.recentPurchases).toEqual([
+      { day: dayFromIso("2026-01-05"), amount: 25 },
+      { day: dayFromIso("2026-02-04"), amount: 40 },
+      { day: dayFromIso("2026-02-10"), amount: 0 },
+    ]);
+    expect(activity.firstSeenDay).toBe(dayFromIso("2025-12-24"));
+    const features = computeFeatures(activity, dayFromIso("2026-02-20"), { medianIntervalDays: 30, byMarket: {} });
+    expect(features).toMatchObject({ ordersCount: 4, purchaseDays: 3, daysSinceLastOrder: 10, tenureDays: 58 });
+    expect(features.ownIntervalDays).toBe((30 + 6) / 2);
+  });
+});

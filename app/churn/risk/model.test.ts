@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+
+import { seededRandom } from "../synthetic";
+import type { CustomerFeatures } from "../types";
+import { fitLogistic, logisticLogit, sigmoid } from "./logistic";
+import {
+  MIN_TRAINING_ROWS,
+  PRIOR_RISK_MODEL,
+  riskLevelFor,
+  scoreRisk,
+  type TrainingRow,
+  trainRiskModel,
+} from "./model";
+
+function buyer(values: Partial<CustomerFeatures>): CustomerFeatures {
+  return {
+    customerId: "1",
+    market: "US",
+    hasOrders: true,
+    daysSinceLastOrder: 30,
+    daysSinceFirstOrder: 300,
+    tenureDays: 300,
+    purchaseDays: 3,
+    totalSpent: 150,
+    averageOrderValue: 50,
+    purchaseDays90d: 1,
+    ...values,
+  } as CustomerFeatures;
+}
+
+describe("logistic regression", () => {
+  it("recovers known coefficients from simulated data", () => {
+    const random = seededRandom(3);
+    const rows: number[][] = [];
+    const labels: boolean[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const x = [random() * 4 - 2, random() * 4 - 2];
+      rows.push(x);
+      labels.push(random() < sigmoid(0.5 + 1.5 * x[0] - 1 * x[1]));
+    }
+    const model = fitLogistic(rows, labels, ["a", "b"], { l2: 0 });
+    // Back on the raw scale: weight / scale, intercept adjusted by the means.
+    const rawA = model.weights[0] / model.scales[0];
+    const rawB = model.weights[1] / model.scales[1];
+    expect(rawA).toBeCloseTo(1.5, 1);
+    expect(rawB).toBeCloseTo(-1, 1);
+    expect(logisticLogit(model, [0, 0])).toBeCloseTo(0.5, 1);
+  });
+
+  it("shrinks weights under the penalty and gives a constant feature no weight", () => {
+    const rows = [
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 1],
+    ];
+    const labels = [false, false, true, false, true, true];
+    const free = fitLogistic(rows, labels, ["x", "constant"], { l2: 0 });
+    const penalised = fitLogistic(rows, labels, ["x", "constant"], { l2: 10 });
+    expect(Math.abs(penalised.weights[0])).toBeLessThan(Math.abs(free.weights[0]));
+    expect(penalised.weights[1]).toBe(0);
+  });
+});
+
+describe("risk model", () => {
+  it("maps scores to the product's levels: low 0-30, medium 31-70, high 71-100", () => {
+    expect([0, 30, 31, 70, 71, 100].map(riskLevelFor)).toEqual(["low", "low", "medium", "medium", "high", "high"]);
+  });
+
+  it("keeps the prior, at low confidence, until the shop has enough labelled customers", () => {
+    const rows: TrainingRow[] = Array.from({ length: MIN_TRAINING_ROWS - 1 }, (_, i) => ({
+      features: buyer({ daysSinceLastOrder: i }),
+      bgNbd: null,
+      churned: i % 2 === 0,
+    }));
+    const model = trainRiskModel(rows, 90);
+    expect(model.kind).toBe("prior");
+    expect(scoreRisk(model, buyer({})).confidence).toBe("low");
+  });
+
+  it("learns from labelled history that long-quiet customers churn", () => {
+    const random = seededRandom(11);
+    const rows: TrainingRow[] = Array.from({ length: 2000 }, () => {
+      const recency = Math.floor(random() * 300);
+      return { features: buyer({ daysSinceLastOrder: recency }), bgNbd: null, churned: random() < recency / 300 };
+    });
+    const model = trainRiskModel(rows, 90);
+    expect(model.kind).toBe("learned");
+    expect(model.confidence).toBe("high");
+    const quiet = scoreRisk(model, buyer({ daysSinceLastOrder: 280 }));
+    const fresh = scoreRisk(model, buyer({ daysSinceLastOrder: 3 }));
+    expect(quiet.probability).toBeGreaterThan(0.75);
+    expect(fresh.probability).toBeLessThan(0.25);
+    expect(quiet.reasons[0]).toMatchObject({
+      feature: "log_days_since_last_order",
+      text: "long time since the last order",
+    });
+    expect(fresh.reasons[0].text).toBe("ordered recently");
+  });
+
+  it("ranks with the prior from day one: quiet one-time buyers above recent regulars", () => {
+    const quiet = scoreRisk(PRIOR_RISK_MODEL, buyer({ daysSinceLastOrder: 200, purchaseDays: 1, purchaseDays90d: 0 }));
+    const regular = scoreRisk(PRIOR_RISK_MODEL, buyer({ daysSinceLastOrder: 5, purchaseDays: 12, purchaseDays90d: 4 }));
+    expect(quiet.score).toBeGreaterThan(regular.score);
+    expect(quiet.level).toBe("high");
+    expect(regular.level).toBe("low");
+  });
+
+  it("gives a customer without orders and a customer with broken numbers a defined, bounded result", () => {
+    const prospect = scoreRisk(PRIOR_RISK_MODEL, buyer({ hasOrders: false, daysSinceLastOrder: Number.NaN }));
+    // Neither reassuring nor alarming: the model's baseline, unexplained and low-confidence.
+    expect(prospect.probability).toBeCloseTo(1 / (1 + Math.exp(-PRIOR_RISK_MODEL.logistic.intercept)), 12);
+    expect(prospect.reasons).toEqual([]);
+    expect(prospect.confidence).toBe("low");
+    const broken = scoreRisk(
+      PRIOR_RISK_MODEL,
+      buyer({
+        daysSinceLastOrder: -5,
+        totalSpent: Number.NaN,
+        averageOrderValue: -Infinity,
+        purchaseDays90d: Number.NaN,
+      }),
+    );
+    expect(Number.isFinite(broken.probability)).toBe(true);
+  });
+});

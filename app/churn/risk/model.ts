@@ -1,0 +1,220 @@
+import type { CustomerFeatures } from "../types";
+import type { BgNbdParameters } from "./bgnbd";
+import { probabilityNoPurchase } from "./bgnbd";
+import { fitLogistic, type LogisticModel, sigmoid } from "./logistic";
+
+export const DEFAULT_HORIZON_DAYS = 90;
+
+/**
+ * The model's inputs, all transformed so that a linear log-odds model is reasonable across shops:
+ * counts and money on log scale (heavy tails), plus BG/NBD's own probability as log-odds.
+ */
+export const RISK_FEATURES = [
+  "log_days_since_last_order",
+  "log_days_since_first_order",
+  "log_purchase_days",
+  "log_total_spent",
+  "log_average_order_value",
+  "log_purchase_days_90d",
+  "bgnbd_no_purchase_logit",
+] as const;
+export type RiskFeatureName = (typeof RISK_FEATURES)[number];
+
+/** Merchant-facing wording of each feature for the "top reasons" of a score. */
+const REASON_TEXT: Record<RiskFeatureName, [whenRaisesRisk: string, whenLowersRisk: string]> = {
+  log_days_since_last_order: ["long time since the last order", "ordered recently"],
+  log_days_since_first_order: ["first ordered long ago", "recently acquired"],
+  log_purchase_days: ["few purchases so far", "buys often"],
+  log_total_spent: ["low total spend", "high total spend"],
+  log_average_order_value: ["small orders", "large orders"],
+  log_purchase_days_90d: ["no purchases in the last 90 days", "several purchases in the last 90 days"],
+  bgnbd_no_purchase_logit: ["overdue for the usual buying rhythm", "on track with the usual buying rhythm"],
+};
+
+export type RiskLevel = "low" | "medium" | "high";
+export type RiskConfidence = "low" | "medium" | "high";
+
+export interface RiskReason {
+  feature: RiskFeatureName;
+  text: string;
+  /** Contribution to the log-odds of churn relative to the shop's average customer. */
+  contribution: number;
+}
+
+export interface RiskAssessment {
+  probability: number;
+  score: number;
+  level: RiskLevel;
+  reasons: RiskReason[];
+  confidence: RiskConfidence;
+}
+
+export interface RiskModel {
+  kind: "prior" | "learned";
+  horizonDays: number;
+  logistic: LogisticModel;
+  bgNbd: BgNbdParameters | null;
+  trainingRows: number;
+  confidence: RiskConfidence;
+}
+
+/** Population statistics of a typical small online shop, used until the shop has its own labels. */
+const PRIOR_BG_NBD: BgNbdParameters = { r: 0.5, alpha: 60, a: 0.6, b: 3 };
+
+/**
+ * The day-one model: coefficients in the direction and rough size that RFM studies report
+ * (recency dominates, frequency and recent activity protect), centred on a typical small shop.
+ * It ranks sensibly everywhere and is explicitly low-confidence.
+ */
+export const PRIOR_RISK_MODEL: RiskModel = {
+  kind: "prior",
+  horizonDays: DEFAULT_HORIZON_DAYS,
+  logistic: {
+    featureNames: RISK_FEATURES,
+    intercept: 0.2,
+    weights: [0.9, -0.1, -0.35, -0.1, 0, -0.25, 0.3],
+    means: [3.8, 4.8, 1.0, 5.0, 4.0, 0.4, 0.4],
+    scales: [1.2, 1.0, 0.6, 1.3, 1.0, 0.5, 1.5],
+  },
+  bgNbd: PRIOR_BG_NBD,
+  trainingRows: 0,
+  confidence: "low",
+};
+
+function safeLog1p(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.log1p(value) : 0;
+}
+
+function clampedLogit(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, Number.isFinite(p) ? p : 0.5));
+  return Math.log(q / (1 - q));
+}
+
+/** Writes the model inputs of one customer into `out` (reused across customers to avoid garbage). */
+export function riskFeatureVector(
+  features: CustomerFeatures,
+  bgNbd: BgNbdParameters | null,
+  horizonDays: number,
+  out: Float64Array = new Float64Array(RISK_FEATURES.length),
+): Float64Array {
+  if (!features.hasOrders) {
+    // Not meaningful without orders; `scoreRisk` gives prospects the model's baseline instead.
+    out.fill(0);
+    return out;
+  }
+  const T = Math.max(0, features.daysSinceFirstOrder);
+  const recency = Math.max(0, features.daysSinceLastOrder);
+  out[0] = safeLog1p(recency);
+  out[1] = safeLog1p(T);
+  out[2] = safeLog1p(features.purchaseDays);
+  out[3] = safeLog1p(features.totalSpent);
+  out[4] = safeLog1p(features.averageOrderValue);
+  out[5] = safeLog1p(features.purchaseDays90d);
+  out[6] = bgNbd
+    ? clampedLogit(probabilityNoPurchase(bgNbd, Math.max(0, features.purchaseDays - 1), T - recency, T, horizonDays))
+    : 0;
+  return out;
+}
+
+export interface TrainingRow {
+  features: CustomerFeatures;
+  bgNbd: BgNbdParameters | null;
+  churned: boolean;
+}
+
+/** Below this, a shop's own labels are too few to beat the prior; the prior stays in charge. */
+export const MIN_TRAINING_ROWS = 200;
+const MIN_ROWS_PER_CLASS = 30;
+/** A fixed, data-independent penalty: weak enough for big shops, firm enough for small ones. */
+const L2_PENALTY = 10;
+
+export function trainRiskModel(rows: readonly TrainingRow[], horizonDays: number): RiskModel {
+  let churned = 0;
+  for (const row of rows) if (row.churned) churned++;
+  if (rows.length < MIN_TRAINING_ROWS || churned < MIN_ROWS_PER_CLASS || rows.length - churned < MIN_ROWS_PER_CLASS) {
+    return { ...PRIOR_RISK_MODEL, horizonDays };
+  }
+  const vectors = rows.map((row) => riskFeatureVector(row.features, row.bgNbd, horizonDays));
+  const logistic = fitLogistic(
+    vectors,
+    rows.map((row) => row.churned),
+    RISK_FEATURES,
+    { l2: L2_PENALTY },
+  );
+  return {
+    kind: "learned",
+    horizonDays,
+    logistic,
+    bgNbd: null,
+    trainingRows: rows.length,
+    confidence: rows.length >= 2000 ? "high" : "medium",
+  };
+}
+
+/** Score bands from the product: low 0-30, medium 31-70, high 71-100. */
+export function riskLevelFor(score: number): RiskLevel {
+  if (score >= 71) return "high";
+  if (score >= 31) return "medium";
+  return "low";
+}
+
+const scratch = new Float64Array(RISK_FEATURES.length);
+const contributionScratch = new Float64Array(RISK_FEATURES.length);
+
+/**
+ * `bgNbd` is the BG/NBD fitted on the population being scored (at its as-of day); a learned model
+ * was trained with the BG/NBD of each training snapshot, so the feature means the same thing.
+ */
+export function scoreRisk(
+  model: RiskModel,
+  features: CustomerFeatures,
+  bgNbd: BgNbdParameters | null = model.bgNbd,
+  reasonCount = 3,
+): RiskAssessment {
+  const { logistic } = model;
+  if (!features.hasOrders) {
+    // A prospect has no purchase rhythm to judge: the shop's baseline, with no reasons and low confidence.
+    const probability = sigmoid(logistic.intercept);
+    const score = Math.round(probability * 100);
+    return { probability, score, level: riskLevelFor(score), reasons: [], confidence: "low" };
+  }
+  const x = riskFeatureVector(features, bgNbd, model.horizonDays, scratch);
+  let z = logistic.intercept;
+  const contributions = contributionScratch;
+  for (let j = 0; j < logistic.weights.length; j++) {
+    const c = (logistic.weights[j] * (x[j] - logistic.means[j])) / logistic.scales[j];
+    contributions[j] = c;
+    z += c;
+  }
+  const probability = sigmoid(z);
+  const score = Math.round(probability * 100);
+  return {
+    probability,
+    score,
+    level: riskLevelFor(score),
+    reasons: topReasons(contributions, reasonCount),
+    confidence: model.confidence,
+  };
+}
+
+function topReasons(contributions: Float64Array, count: number): RiskReason[] {
+  const reasons: RiskReason[] = [];
+  if (count <= 0) return reasons;
+  // Selection of the largest |contribution| k times: k and the feature count are tiny, and this
+  // runs for every customer, so no sort and no index arrays.
+  let taken = 0;
+  while (reasons.length < count) {
+    let best = -1;
+    for (let j = 0; j < contributions.length; j++) {
+      if ((taken & (1 << j)) === 0 && (best < 0 || Math.abs(contributions[j]) > Math.abs(contributions[best])))
+        best = j;
+    }
+    if (best < 0 || Math.abs(contributions[best]) < 0.05) break;
+    taken |= 1 << best;
+    const j = best;
+    const feature = RISK_FEATURES[j];
+    const [raises, lowers] = REASON_TEXT[feature];
+    reasons.push({ feature, text: contributions[j] > 0 ? raises : lowers, contribution: contributions[j] });
+  }
+  return reasons;
+}

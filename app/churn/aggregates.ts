@@ -1,3 +1,5 @@
+import { dayFromDate } from "./dates";
+
 // Per-customer purchase aggregates, recomputed from one customer's own orders whenever one of
 // them changes, so that scoring reads one row per customer and never scans the order table.
 
@@ -17,13 +19,6 @@ export interface CustomerAggregates {
   recentIntervals: number[];
 }
 
-const DAY_MS = 86_400_000;
-
-/** Calendar day (UTC) of an instant, as a day number since the epoch. */
-function dayNumber(at: Date): number {
-  return Math.floor(at.getTime() / DAY_MS);
-}
-
 export function aggregatePurchases(purchases: readonly PurchaseForAggregates[], maxIntervals = 12): CustomerAggregates {
   if (purchases.length === 0) {
     return {
@@ -40,7 +35,7 @@ export function aggregatePurchases(purchases: readonly PurchaseForAggregates[], 
   let total = 0;
   for (const p of sorted) {
     total += Number.isFinite(p.netShop) ? p.netShop : 0;
-    const day = dayNumber(p.processedAt);
+    const day = dayFromDate(p.processedAt);
     if (days.length === 0 || days[days.length - 1] !== day) days.push(day);
   }
   const intervals: number[] = [];

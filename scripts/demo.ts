@@ -2,6 +2,7 @@
 // through the same ingestion code that webhooks use, prints what it loaded, then (unless
 // --no-serve) serves the app with a read-only demo page at http://localhost:3000/demo.
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 
 import { DEFAULT_DATABASE_URL } from "../app/lib/database-url";
@@ -49,15 +50,18 @@ if (serve) {
   }
   const port = process.env.PORT ?? "3000";
   console.log(`\ndemo: serving the app; open http://localhost:${port}/demo (Ctrl-C stops it)`);
+  // The demo server listens on loopback only and signs with a secret nobody knows: nothing but
+  // the read-only /demo page is usable, and no one can forge webhooks or session tokens for it.
   const server = spawn("remix-serve", ["./build/server/index.js"], {
     stdio: "inherit",
     env: {
       ...process.env,
+      HOST: "127.0.0.1",
       PORT: port,
       CHURN_RADAR_DEMO: "1",
-      SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY ?? "demo-api-key",
-      SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "demo-api-secret",
-      SHOPIFY_APP_URL: process.env.SHOPIFY_APP_URL ?? `http://localhost:${port}`,
+      SHOPIFY_API_KEY: "churn-radar-demo",
+      SHOPIFY_API_SECRET: randomBytes(32).toString("hex"),
+      SHOPIFY_APP_URL: `http://localhost:${port}`,
     },
   });
   server.on("exit", (code) => process.exit(code ?? 0));

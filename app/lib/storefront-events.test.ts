@@ -143,6 +143,25 @@ describe("parseEventBatch", () => {
   });
 });
 
+describe("account paths", () => {
+  it("never keeps a customer id or a reset token from an account page", () => {
+    const result = expectOk(
+      parseEventBatch(
+        {
+          visitorId: "visitor-0001",
+          events: [
+            event("page_view", { dwellMs: 0, seq: 0, path: "/account/reset/7012345678901/3f9c1e0b2d-1700000000" }),
+            event("page_view", { dwellMs: 0, seq: 0, path: "/fr/account/activate/7012345678901/abc123" }),
+            event("page_view", { dwellMs: 0, seq: 0, path: "/products/wool-scarf" }),
+          ],
+        },
+        NOW,
+      ),
+    );
+    expect(result.accepted.map((e) => e.path)).toEqual(["/account", "/fr/account", "/products/wool-scarf"]);
+  });
+});
+
 describe("isBatchTooLarge", () => {
   it("allows exactly 64 KB and refuses a byte more", () => {
     expect(isBatchTooLarge(MAX_BATCH_BYTES)).toBe(false);

@@ -38,10 +38,18 @@ const clientIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "8 to 64 charac
 /** Shopify numeric ids are int64: always strings, JSON numbers would lose precision. */
 const shopifyIdSchema = z.string().regex(/^[1-9]\d{0,19}$/, "a Shopify numeric id as a string");
 
+/**
+ * Paths under /account/ (with or without a locale prefix) can hold a customer id and a live
+ * password-reset or activation token: keep only "/account", whatever an old tracker sent.
+ */
+export function redactAccountPath(path: string): string {
+  return path.replace(/\/account\/.*$/, "/account");
+}
+
 const baseEvent = {
   id: clientIdSchema,
   occurredAt: z.number().int().nonnegative(),
-  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/"),
+  path: z.string().min(1).max(MAX_PATH_LENGTH).startsWith("/").transform(redactAccountPath),
 };
 
 /**

@@ -115,14 +115,15 @@ export async function diffMigrationsToSchema(provider: DatabaseProvider, postgre
   if (!postgresServerUrl) throw new Error("a PostgreSQL server URL is needed for the postgresql schema");
   const shadow = `churn_radar_shadow_${process.pid}`;
   await recreatePostgresDatabase(postgresServerUrl, shadow);
+  const previous = process.env.SHADOW_DATABASE_URL;
   try {
-    const previous = process.env.SHADOW_DATABASE_URL;
     process.env.SHADOW_DATABASE_URL = withDatabaseName(postgresServerUrl, shadow);
     const run = runPrisma(args, postgresServerUrl);
-    process.env.SHADOW_DATABASE_URL = previous;
     if (run.status !== 0) throw new Error(`prisma migrate diff failed for ${schema}`);
     return clean(run.stdout);
   } finally {
+    if (previous === undefined) delete process.env.SHADOW_DATABASE_URL;
+    else process.env.SHADOW_DATABASE_URL = previous;
     await dropPostgresDatabase(postgresServerUrl, shadow);
   }
 }

@@ -267,7 +267,7 @@ function templateFor(pathname: string): Template | null {
   if (/^\/collections\/[^/]+$/.test(pathname)) return "collection";
   if (pathname === "/search") return "search";
   if (pathname === "/cart") return "cart";
-  if (pathname === "/checkout" || pathname === "/account") return "page";
+  if (pathname === "/checkout" || pathname === "/account" || pathname.startsWith("/account/")) return "page";
   return null;
 }
 

@@ -396,6 +396,20 @@ describe.concurrent("identity", () => {
   });
 });
 
+describe.concurrent("account pages", () => {
+  it("never sends the customer id or token that a password-reset path carries", async (t) => {
+    const v = await visit(t, { consent: "granted" });
+    await v.go("/account/reset/987654321/5f2b9c0e71-1763800000");
+    await v.go("about:blank");
+    await waitFor(() => ofType(eventsOf(v.shop), "page_view").length > 0, "the reset page's visit");
+    expect(ofType(eventsOf(v.shop), "page_view")[0]).toMatchObject({ path: "/account" });
+    for (const batch of v.shop.batches) {
+      expect(batch.body).not.toContain("987654321");
+      expect(batch.body).not.toContain("5f2b9c0e71");
+    }
+  });
+});
+
 describe.concurrent("never breaks the theme", () => {
   it("falls back to a first-party cookie when localStorage throws", async (t) => {
     const v = await visit(t, { consent: "granted" }, () => {

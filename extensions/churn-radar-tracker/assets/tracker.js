@@ -112,9 +112,14 @@
     } catch (e) {}
   }
 
+  // Account pages carry customer ids and live reset/activation tokens in their paths.
+  function safePath() {
+    return (location.pathname || "/").replace(/\/account\/.*$/, "/account").slice(0, 512);
+  }
+
   function record(type, fields) {
     if (!active) return;
-    var e = { id: uid(), type: type, occurredAt: Date.now(), path: (location.pathname || "/").slice(0, 512) };
+    var e = { id: uid(), type: type, occurredAt: Date.now(), path: safePath() };
     for (var k in fields) if (fields[k] != null) e[k] = fields[k];
     queue.push(e);
     if (queue.length > MAX_QUEUE) queue.splice(0, queue.length - MAX_QUEUE);

@@ -111,15 +111,38 @@ describe("orders/create webhook", () => {
     const shop = uniqueShop();
     const body: Record<string, unknown> = orderPayload();
     delete body.total_price_set;
+    // A malformed field holding personal data: the logged and stored reason must not echo it.
+    body.customer = { admin_graphql_api_id: "jon@example.com" };
     const response = await call(ordersCreate, signedWebhookRequest({ topic: "orders/create", shop, body }));
     expect(response.status).toBe(400);
-    expect(await response.text()).toContain("total_price_set");
+    const reason = await response.text();
+    expect(reason).toContain("total_price_set");
+    expect(reason).toContain("customer.admin_graphql_api_id");
+    expect(reason).not.toContain("jon@example.com");
     const counts = await rowsFor(shop);
     expect(counts.orders).toBe(0);
     expect(counts.customers).toBe(0);
     const trace = await prisma.webhookDelivery.findFirstOrThrow({ where: { shop } });
     expect(trace.status).toBe("rejected");
     expect(trace.reason).not.toContain("jon@example.com");
+  });
+});
+
+describe("money and size limits", () => {
+  it("keeps a three-decimal currency's refund exact", async () => {
+    const shop = uniqueShop();
+    const body = orderPayload({ totalShop: "100.000", currentTotalShop: "87.655" });
+    await call(ordersCreate, signedWebhookRequest({ topic: "orders/updated", shop, body }));
+    const order = await prisma.order.findFirstOrThrow({ where: { shop } });
+    expect(order.refundedShop.toString()).toBe("12.345");
+  });
+
+  it("refuses a body over 5 MB with 413 and writes nothing", async () => {
+    const shop = uniqueShop();
+    const body = { ...orderPayload(), note: "x".repeat(5 * 1024 * 1024) };
+    const response = await call(ordersCreate, signedWebhookRequest({ topic: "orders/create", shop, body }));
+    expect(response.status).toBe(413);
+    expect(await rowsFor(shop)).toEqual({ orders: 0, customers: 0, deliveries: 0 });
   });
 });
 
@@ -134,6 +157,22 @@ describe("customers/create webhook", () => {
     expect(customers[0].shopifyId).toBe("706405506930370084");
     expect(customers[0].country).toBe("DE");
     expect(customers[0].marketingConsent).toBe(true);
+  });
+
+  it("never brings a deleted customer's personal data back with a late create", async () => {
+    const shop = uniqueShop();
+    const late = signedWebhookRequest({
+      topic: "customers/create",
+      shop,
+      body: customerPayload({ updatedAt: "2026-10-05T00:00:00Z" }),
+    });
+    await prisma.customer.create({
+      data: { shop, shopifyId: "706405506930370084", deletedAt: new Date("2026-10-02T00:00:00Z") },
+    });
+    expect((await call(customersCreate, late)).status).toBe(200);
+    const customer = await prisma.customer.findFirstOrThrow({ where: { shop } });
+    expect(customer.email).toBeNull();
+    expect(customer.firstName).toBeNull();
   });
 
   it("keeps purchase aggregates when the customer webhook arrives after their first order", async () => {

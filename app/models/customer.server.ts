@@ -21,14 +21,16 @@ export interface CustomerVersion {
 }
 
 /**
- * Stores a customer version unless a newer one is already there: Shopify may deliver an older
- * update after a newer one. Returns whether the row changed.
+ * Stores a customer version unless a newer one is already there (Shopify may deliver an older
+ * update after a newer one) or the customer was deleted or redacted: a late create or update
+ * never brings personal data back. Returns whether the row changed.
  */
 export async function saveCustomerVersion(tx: Tx, shop: string, version: CustomerVersion): Promise<boolean> {
   const existing = await tx.customer.findUnique({
     where: { shop_shopifyId: { shop, shopifyId: version.shopifyId } },
-    select: { shopifyUpdatedAt: true },
+    select: { shopifyUpdatedAt: true, deletedAt: true, redactedAt: true },
   });
+  if (existing?.deletedAt || existing?.redactedAt) return false;
   if (existing?.shopifyUpdatedAt && existing.shopifyUpdatedAt >= version.shopifyUpdatedAt) return false;
   const { shopifyId, ...fields } = version;
   await tx.customer.upsert({

@@ -4,6 +4,7 @@ import {
   type OrderWebhookPayload,
 } from "../integrations/shopify/webhook-payloads";
 import type { PurchaseForAggregates } from "../churn/aggregates";
+import { amountRemoved } from "../lib/money";
 import {
   refreshCustomerAggregates,
   refreshCustomersAggregates,
@@ -21,7 +22,8 @@ import type { Tx } from "../models/webhook-delivery.server";
 export function orderVersionFrom(payload: OrderWebhookPayload): OrderVersion {
   const total = payload.total_price_set;
   const current = payload.current_total_price_set ?? total;
-  const refunded = Math.max(0, Number(total.shop_money.amount) - Number(current.shop_money.amount));
+  // What refunds and edits took off the order, in shop money, exactly (KWD has three decimals).
+  const refunded = amountRemoved(total.shop_money.amount, current.shop_money.amount);
   return {
     shopifyId: numericIdFromGid(payload.admin_graphql_api_id),
     name: payload.name ?? null,
@@ -34,7 +36,7 @@ export function orderVersionFrom(payload: OrderWebhookPayload): OrderVersion {
     currencyShop: total.shop_money.currency_code,
     totalPresentment: total.presentment_money.amount,
     currencyPresentment: total.presentment_money.currency_code,
-    refundedShop: refunded.toFixed(2),
+    refundedShop: refunded,
     country: payload.shipping_address?.country_code ?? payload.billing_address?.country_code ?? null,
     lineItemsCount: payload.line_items.length,
     discountCodes: payload.discount_codes.map((d) => d.code),

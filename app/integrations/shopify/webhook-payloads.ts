@@ -56,7 +56,11 @@ export const CustomerWebhookPayload = z.object({
   first_name: z.string().max(255).nullish(),
   last_name: z.string().max(255).nullish(),
   state: z.string().max(32).nullish(),
-  tags: z.string().max(10_000).nullish(),
+  // Shopify allows 250 tags of 255 characters: keep what fits rather than refuse the customer.
+  tags: z
+    .string()
+    .nullish()
+    .transform((tags) => tags?.slice(0, 10_000)),
   locale: z.string().max(32).nullish(),
   created_at: timestamp,
   updated_at: timestamp,

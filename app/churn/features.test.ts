@@ -172,6 +172,20 @@ describe("computeFeatures", () => {
     expect(f.spend30d).toBe(80);
   });
 
+  it("does not take lifetime totals from aggregates that already count later purchases", () => {
+    const storedToday = customer({
+      recentPurchases: [...customer().recentPurchases, { day: asOf + 3, amount: 999 }],
+      lastOrderDay: asOf + 3,
+      purchaseDaysCount: 5,
+      ordersCount: 6,
+      totalSpent: 1199,
+    });
+    const f = computeFeatures(storedToday, asOf, cadence);
+    expect(f.purchaseDays).toBe(4);
+    expect(f.ordersCount).toBe(4);
+    expect(f.totalSpent).toBe(200);
+  });
+
   it("never throws and never returns negative counts, whatever the input holds", () => {
     const weird = fc.oneof(
       fc.double(),

@@ -114,11 +114,18 @@ export function computeFeatures(activity: CustomerActivity, asOf: DayNumber, cad
   const hasOrders = Number.isFinite(lastOrderDay);
   if (hasOrders && !(firstOrderDay <= lastOrderDay)) firstOrderDay = lastOrderDay;
 
-  const purchaseDays = Math.max(count(activity.purchaseDaysCount), purchases.length, hasOrders ? 1 : 0);
-  const ordersCount = Math.max(count(activity.ordersCount), purchaseDays);
+  // Stored aggregates count every purchase to date: when scoring an earlier day (a backtest) they
+  // include purchases after it, so only the dated purchase rows may be used.
+  const aggregatesUsable = !(dayOrNaN(activity.lastOrderDay) > asOf);
+  const purchaseDays = Math.max(
+    aggregatesUsable ? count(activity.purchaseDaysCount) : 0,
+    purchases.length,
+    hasOrders ? 1 : 0,
+  );
+  const ordersCount = Math.max(aggregatesUsable ? count(activity.ordersCount) : 0, purchaseDays);
   let recentSpend = 0;
   for (const p of purchases) recentSpend += p.amount;
-  const totalSpent = Math.max(count(activity.totalSpent), recentSpend);
+  const totalSpent = Math.max(aggregatesUsable ? count(activity.totalSpent) : 0, recentSpend);
 
   const known = collectIntervals(activity, purchases);
   const ownIntervalDays = scratchMedian(known);

@@ -77,7 +77,7 @@ describe("risk model", () => {
     }));
     const model = trainRiskModel(rows, 90);
     expect(model.kind).toBe("prior");
-    expect(scoreRisk(model, buyer({})).confidence).toBe("low");
+    expect(scoreRisk(model, buyer({}), model.bgNbd).confidence).toBe("low");
   });
 
   it("learns from labelled history that long-quiet customers churn", () => {
@@ -89,8 +89,8 @@ describe("risk model", () => {
     const model = trainRiskModel(rows, 90);
     expect(model.kind).toBe("learned");
     expect(model.confidence).toBe("high");
-    const quiet = scoreRisk(model, buyer({ daysSinceLastOrder: 280 }));
-    const fresh = scoreRisk(model, buyer({ daysSinceLastOrder: 3 }));
+    const quiet = scoreRisk(model, buyer({ daysSinceLastOrder: 280 }), model.bgNbd);
+    const fresh = scoreRisk(model, buyer({ daysSinceLastOrder: 3 }), model.bgNbd);
     expect(quiet.probability).toBeGreaterThan(0.75);
     expect(fresh.probability).toBeLessThan(0.25);
     expect(quiet.reasons[0]).toMatchObject({
@@ -101,15 +101,27 @@ describe("risk model", () => {
   });
 
   it("ranks with the prior from day one: quiet one-time buyers above recent regulars", () => {
-    const quiet = scoreRisk(PRIOR_RISK_MODEL, buyer({ daysSinceLastOrder: 200, purchaseDays: 1, purchaseDays90d: 0 }));
-    const regular = scoreRisk(PRIOR_RISK_MODEL, buyer({ daysSinceLastOrder: 5, purchaseDays: 12, purchaseDays90d: 4 }));
+    const quiet = scoreRisk(
+      PRIOR_RISK_MODEL,
+      buyer({ daysSinceLastOrder: 200, purchaseDays: 1, purchaseDays90d: 0 }),
+      PRIOR_RISK_MODEL.bgNbd,
+    );
+    const regular = scoreRisk(
+      PRIOR_RISK_MODEL,
+      buyer({ daysSinceLastOrder: 5, purchaseDays: 12, purchaseDays90d: 4 }),
+      PRIOR_RISK_MODEL.bgNbd,
+    );
     expect(quiet.score).toBeGreaterThan(regular.score);
     expect(quiet.level).toBe("high");
     expect(regular.level).toBe("low");
   });
 
   it("gives a customer without orders and a customer with broken numbers a defined, bounded result", () => {
-    const prospect = scoreRisk(PRIOR_RISK_MODEL, buyer({ hasOrders: false, daysSinceLastOrder: Number.NaN }));
+    const prospect = scoreRisk(
+      PRIOR_RISK_MODEL,
+      buyer({ hasOrders: false, daysSinceLastOrder: Number.NaN }),
+      PRIOR_RISK_MODEL.bgNbd,
+    );
     // Neither reassuring nor alarming: the model's baseline, unexplained and low-confidence.
     expect(prospect.probability).toBeCloseTo(1 / (1 + Math.exp(-PRIOR_RISK_MODEL.logistic.intercept)), 12);
     expect(prospect.reasons).toEqual([]);
@@ -122,6 +134,7 @@ describe("risk model", () => {
         averageOrderValue: -Infinity,
         purchaseDays90d: Number.NaN,
       }),
+      PRIOR_RISK_MODEL.bgNbd,
     );
     expect(Number.isFinite(broken.probability)).toBe(true);
   });

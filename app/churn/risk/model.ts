@@ -168,7 +168,9 @@ const contributionScratch = new Float64Array(RISK_FEATURES.length);
 export function scoreRisk(
   model: RiskModel,
   features: CustomerFeatures,
-  bgNbd: BgNbdParameters | null = model.bgNbd,
+  // Required: a learned model's own bgNbd is null, and a forgotten argument must not silently
+  // zero an input the model was trained on.
+  bgNbd: BgNbdParameters | null,
   reasonCount = 3,
 ): RiskAssessment {
   const { logistic } = model;

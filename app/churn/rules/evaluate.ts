@@ -48,7 +48,7 @@ function compileCondition(expression: Expression): RulePredicate {
       return (s) => !operand(s);
     }
     case "compare": {
-      const definition = RULE_FIELDS[expression.field];
+      const definition = definitionOf(expression.field);
       const target = literalValue(expression.value);
       if (definition.type === "number" || definition.type === "change") {
         const read = definition.read;
@@ -64,7 +64,7 @@ function compileCondition(expression: Expression): RulePredicate {
           };
     }
     case "in": {
-      const definition = RULE_FIELDS[expression.field];
+      const definition = definitionOf(expression.field);
       const read = definition.read as (s: RuleSubject) => unknown;
       const allowed = new Set(expression.values.map(literalValue));
       return expression.negated
@@ -78,6 +78,12 @@ function compileCondition(expression: Expression): RulePredicate {
 }
 
 /** Type-checks first, so a hand-built or stored AST with an unknown field fails as a RuleError. */
+/** The field's definition; rules reach evaluation only after typecheckRule accepted them. */
+function definitionOf(field: string) {
+  if (!Object.hasOwn(RULE_FIELDS, field)) throw new Error(`unknown rule field "${field}": type-check rules first`);
+  return RULE_FIELDS[field];
+}
+
 export function compileRule(rule: Rule): RulePredicate {
   typecheckRule(rule);
   return compileCondition(rule.condition);

@@ -109,6 +109,17 @@ describe("parsing", () => {
 });
 
 describe("type checking", () => {
+  it("asks for a percentage when a change field is compared with a plain number", () => {
+    const error = errorOf("visits_wow_change < -50");
+    expect(error.kind).toBe("type");
+    expect(error.expected).toContain("a percentage such as -50%");
+    expect(() => parseRule("visits_wow_change <= -50% => high")).not.toThrow();
+  });
+
+  it("treats names of Object.prototype members as unknown fields", () => {
+    expect(errorOf("constructor = 1").message).toMatch(/unknown field "constructor"/);
+  });
+
   it("refuses an unknown field and suggests the closest known one", () => {
     const error = errorOf("vists_7d < 2");
     expect(error.kind).toBe("type");

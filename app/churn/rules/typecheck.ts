@@ -54,7 +54,9 @@ function expectedFor(definition: FieldDefinition): string[] {
 function checkLiteral(expression: Expression & { field: string }, definition: FieldDefinition, literal: Literal): void {
   const ok =
     (definition.type === "number" && literal.kind === "number") ||
-    (definition.type === "change" && (literal.kind === "percent" || literal.kind === "number")) ||
+    // A change is written as a percentage: `visits_wow_change < -50` would silently mean -5000%.
+    (definition.type === "change" &&
+      (literal.kind === "percent" || (literal.kind === "number" && literal.value === 0))) ||
     (definition.type === "boolean" && literal.kind === "boolean") ||
     (definition.type === "text" &&
       literal.kind === "string" &&
@@ -83,7 +85,7 @@ export function typecheckRule(rule: Rule): void {
         return;
       case "compare":
       case "in": {
-        const definition = RULE_FIELDS[expression.field];
+        const definition = Object.hasOwn(RULE_FIELDS, expression.field) ? RULE_FIELDS[expression.field] : undefined;
         if (!definition) {
           throw new RuleError(
             "type",

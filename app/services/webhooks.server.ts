@@ -14,6 +14,27 @@ import { authenticate } from "../shopify.server";
 /** Shopify's own payloads stay far below this; anything larger is refused before parsing. */
 export const MAX_WEBHOOK_BODY_BYTES = 5 * 1024 * 1024;
 
+/**
+ * Reads the body only until it passes `limit` bytes, so an unauthenticated sender without a
+ * Content-Length header cannot make us buffer more than that.
+ */
+async function bodyExceeds(request: Request, limit: number): Promise<boolean> {
+  if (!request.body) return false;
+  const reader = request.body.getReader();
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return false;
+    total += value.byteLength;
+    if (total > limit) {
+      // Not awaited: a cancelled branch of a tee'd body settles only once the other branch
+      // (the unread original) is cancelled too.
+      reader.cancel().catch(() => undefined);
+      return true;
+    }
+  }
+}
+
 export interface WebhookHandler<T> {
   schema: z.ZodType<T>;
   apply: (tx: Tx, shop: string, payload: T) => Promise<"processed" | "ignored">;
@@ -27,9 +48,9 @@ export interface WebhookHandler<T> {
  */
 export async function receiveWebhook<T>(request: Request, handler: WebhookHandler<T>): Promise<Response> {
   const declaredLength = Number(request.headers.get("content-length") ?? 0);
-  if (declaredLength > MAX_WEBHOOK_BODY_BYTES) return new Response("Payload too large", { status: 413 });
-  const raw = await request.clone().text();
-  if (Buffer.byteLength(raw) > MAX_WEBHOOK_BODY_BYTES) return new Response("Payload too large", { status: 413 });
+  if (declaredLength > MAX_WEBHOOK_BODY_BYTES || (await bodyExceeds(request.clone(), MAX_WEBHOOK_BODY_BYTES))) {
+    return new Response("Payload too large", { status: 413 });
+  }
 
   let context: Awaited<ReturnType<typeof authenticate.webhook>>;
   try {

@@ -4,6 +4,7 @@ import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggrega
 import prisma from "../db.server";
 import { sortableId } from "../lib/ids";
 import { inChunks } from "./order.server";
+import { lockRecord } from "./record-lock.server";
 import type { Tx } from "./webhook-delivery.server";
 
 export interface CustomerVersion {
@@ -43,6 +44,7 @@ export async function saveCustomerVersion(tx: Tx, shop: string, version: Custome
 
 /** Recomputes one customer's purchase aggregates from that customer's own orders. */
 export async function refreshCustomerAggregates(tx: Tx, shop: string, customerShopifyId: string): Promise<void> {
+  await lockCustomers(tx, shop, [customerShopifyId]);
   const orders = await tx.order.findMany({
     where: { shop, customerShopifyId, cancelledAt: null },
     select: { processedAt: true, totalShop: true, refundedShop: true },
@@ -143,6 +145,18 @@ export async function saveCustomerVersions(
   return toCreate.map((c) => c.shopifyId);
 }
 
+/**
+ * Serialises, per customer, the transactions that recompute their aggregates (PostgreSQL; SQLite
+ * runs one writer at a time). Without it two transactions adding orders of one customer at once
+ * (orders/create and orders/paid of the same order arrive together) would each count only their
+ * own order, and the last to commit would write a total that misses the other. The lock is the
+ * same per-customer key ingestCustomer takes, and works before the customer has a row. Keys are
+ * taken in sorted order so that two batches cannot wait on each other.
+ */
+async function lockCustomers(tx: Tx, shop: string, customerShopifyIds: string[]): Promise<void> {
+  for (const id of [...customerShopifyIds].sort()) await lockRecord(tx, `customer:${shop}:${id}`);
+}
+
 const CUSTOMER_COLUMNS = [
   "id",
   "shop",
@@ -205,6 +219,7 @@ async function insertCustomers(tx: Tx, rows: Prisma.CustomerCreateManyInput[]): 
 /** refreshCustomerAggregates for many customers: one read of their orders, one write each. */
 export async function refreshCustomersAggregates(tx: Tx, shop: string, customerShopifyIds: string[]): Promise<void> {
   if (customerShopifyIds.length === 0) return;
+  await lockCustomers(tx, shop, customerShopifyIds);
   const orders = [];
   for (const ids of inChunks(customerShopifyIds)) {
     orders.push(

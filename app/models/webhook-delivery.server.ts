@@ -22,26 +22,38 @@ export async function processDeliveryOnce(
   key: DeliveryKey,
   apply: (tx: Tx) => Promise<"processed" | "ignored">,
 ): Promise<DeliveryOutcome> {
-  try {
-    await prisma.$transaction(async (tx) => {
-      const delivery = await tx.webhookDelivery.create({
-        data: {
-          shop: key.shop,
-          webhookId: key.webhookId,
-          topic: key.topic,
-          eventId: key.eventId,
-          status: "processing",
-        },
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prisma.$transaction(async (tx) => {
+        const delivery = await tx.webhookDelivery.create({
+          data: {
+            shop: key.shop,
+            webhookId: key.webhookId,
+            topic: key.topic,
+            eventId: key.eventId,
+            status: "processing",
+          },
+        });
+        const status = await apply(tx);
+        await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { status } });
       });
-      const status = await apply(tx);
-      await tx.webhookDelivery.update({ where: { id: delivery.id }, data: { status } });
-    });
-    return "processed";
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return "duplicate";
-    throw error;
+      return "processed";
+    } catch (error) {
+      if (!(error instanceof Prisma.PrismaClientKnownRequestError)) throw error;
+      // P2034: PostgreSQL aborted the transaction for a write conflict or deadlock; run it again.
+      if (error.code === "P2034" && attempt < MAX_RACE_RETRIES) continue;
+      if (error.code !== "P2002") throw error;
+      // Only a clash on the delivery's own key means "seen before". On PostgreSQL two deliveries
+      // can race to create the same shop or customer row (upsert = read, then insert): the loser
+      // is rolled back whole and simply runs again, when the row is there. Answering 200 for it
+      // instead would lose the delivery.
+      if (error.meta?.modelName === "WebhookDelivery") return "duplicate";
+      if (attempt >= MAX_RACE_RETRIES) throw error;
+    }
   }
 }
+
+const MAX_RACE_RETRIES = 5;
 
 /** Keeps a trace of a delivery that was refused (bad payload), without its content. */
 export async function recordRejectedDelivery(key: DeliveryKey, reason: string): Promise<void> {

@@ -1,0 +1,329 @@
+import { describe, expect, it } from "vitest";
+
+import prisma from "~/db.server";
+import { shopScopedModels } from "~/models/privacy.server";
+import { action as customersCreate } from "~/routes/webhooks.customers.create";
+import { action as customersDataRequest } from "~/routes/webhooks.customers.data_request";
+import { action as customersRedact } from "~/routes/webhooks.customers.redact";
+import { action as customersUpdate } from "~/routes/webhooks.customers.update";
+import { action as ordersCreate } from "~/routes/webhooks.orders.create";
+import { action as shopRedact } from "~/routes/webhooks.shop.redact";
+
+import { customerPayload, orderPayload } from "./fixtures/shopify/order-payload";
+import { uniqueShop } from "./support/shopify-webhooks";
+import { deliver } from "./support/webhook-routes";
+
+// Compliance payloads as Shopify documents them: ids are bare JSON numbers, so these bodies are
+// written as raw text to keep 64-bit ids that JavaScript numbers would round.
+const CUSTOMER = "115310627314723954";
+const ORDER = "820982911946154508";
+const OTHER_ORDER = "820982911946154599";
+
+const dataRequestBody = (shop: string, customerId = CUSTOMER, requestId = "9223372036854775807") =>
+  `{"shop_id":954889,"shop_domain":"${shop}","orders_requested":[${ORDER},${OTHER_ORDER}],` +
+  `"customer":{"id":${customerId},"email":"john@example.com","phone":"555-625-1199"},"data_request":{"id":${requestId}}}`;
+
+const redactBody = (shop: string, customerId = CUSTOMER) =>
+  `{"shop_id":954889,"shop_domain":"${shop}","customer":{"id":${customerId},"email":"john@example.com",` +
+  `"phone":"555-625-1199"},"orders_to_redact":[${ORDER},${OTHER_ORDER}]}`;
+
+const shopRedactBody = (shop: string) => `{"shop_id":954889,"shop_domain":"${shop}"}`;
+
+let nextEventId = 0;
+
+/** A customer with an order, storefront events (two browsers), a score, an alert and a win-back action. */
+async function seedCustomer(shop: string) {
+  await deliver(ordersCreate, { topic: "orders/create", shop, body: orderPayload() });
+  // A guest order that the customer later asks about by id.
+  await deliver(ordersCreate, {
+    topic: "orders/create",
+    shop,
+    body: orderPayload({ orderId: OTHER_ORDER, customerId: null, createdAt: "2026-09-01T10:00:00Z" }),
+  });
+  const at = new Date("2026-10-01T10:00:00Z");
+  // Explicit ids: on SQLite a BIGINT primary key does not autoincrement (see the closing note).
+  const id = () => BigInt(Date.now()) * 1000n + BigInt(nextEventId++);
+  await prisma.storefrontEvent.createMany({
+    data: [
+      {
+        id: id(),
+        shop,
+        eventId: "e-1",
+        visitorId: "visitor-laptop",
+        customerShopifyId: CUSTOMER,
+        type: "page_view",
+        occurredAt: at,
+      },
+      // Same browser before logging in: anonymous, but the same person.
+      {
+        id: id(),
+        shop,
+        eventId: "e-2",
+        visitorId: "visitor-laptop",
+        type: "product_view",
+        occurredAt: at,
+        productId: "1",
+      },
+      { id: id(), shop, eventId: "e-3", visitorId: "visitor-stranger", type: "page_view", occurredAt: at },
+    ],
+  });
+  await prisma.customerDailyActivity.create({
+    data: { shop, customerShopifyId: CUSTOMER, day: "2026-10-01", visits: 1 },
+  });
+  await prisma.customerScore.create({
+    data: {
+      shop,
+      customerShopifyId: CUSTOMER,
+      score: 80,
+      probability: 0.8,
+      confidence: 0.9,
+      level: "high",
+      tier: "vip",
+      rfmGroup: "AT_RISK",
+      lifecycle: "lapsing",
+      modelVersion: "test",
+      scoredAt: at,
+    },
+  });
+  await prisma.alert.create({ data: { shop, customerShopifyId: CUSTOMER, cause: "risk-level", level: "high" } });
+  await prisma.winBackAction.create({ data: { shop, customerShopifyId: CUSTOMER, campaignKey: "2026-10" } });
+}
+
+async function rowsOfCustomer(shop: string) {
+  const byCustomer = { shop, customerShopifyId: CUSTOMER };
+  const [events, activity, scores, alerts, actions, requests] = await Promise.all([
+    prisma.storefrontEvent.count({ where: { shop } }),
+    prisma.customerDailyActivity.count({ where: byCustomer }),
+    prisma.customerScore.count({ where: byCustomer }),
+    prisma.alert.count({ where: byCustomer }),
+    prisma.winBackAction.count({ where: byCustomer }),
+    prisma.customerDataRequest.count({ where: byCustomer }),
+  ]);
+  return { events, activity, scores, alerts, actions, requests };
+}
+
+describe("customers/data_request", () => {
+  it("records the customer's export once, with their orders and events and exact 64-bit ids", async () => {
+    const shop = uniqueShop();
+    await seedCustomer(shop);
+    const delivery = {
+      topic: "customers/data_request",
+      shop,
+      body: null,
+      rawBody: dataRequestBody(shop),
+      webhookId: "dr-1",
+    };
+    expect((await deliver(customersDataRequest, delivery)).status).toBe(200);
+    expect((await deliver(customersDataRequest, delivery)).status).toBe(200);
+    // Shopify may also send the same request again as a new delivery.
+    expect((await deliver(customersDataRequest, { ...delivery, webhookId: "dr-2" })).status).toBe(200);
+
+    const requests = await prisma.customerDataRequest.findMany({ where: { shop } });
+    expect(requests).toHaveLength(1);
+    expect(requests[0].customerShopifyId).toBe(CUSTOMER);
+    expect(requests[0].requestId).toBe("9223372036854775807");
+    const data = JSON.parse(requests[0].export) as {
+      customer: { shopifyId: string } | null;
+      orders: { shopifyId: string; totalShop: string }[];
+      storefrontEvents: { eventId: string }[];
+      score: { score: number } | null;
+      alerts: unknown[];
+      winBackActions: unknown[];
+    };
+    expect(data.customer?.shopifyId).toBe(CUSTOMER);
+    expect(data.orders.map((o) => o.shopifyId).sort()).toEqual([ORDER, OTHER_ORDER]);
+    expect(data.orders[1].totalShop).toBe("398");
+    expect(data.storefrontEvents.map((e) => e.eventId).sort()).toEqual(["e-1", "e-2"]);
+    expect(data.score?.score).toBe(80);
+    expect(data.alerts).toHaveLength(1);
+    expect(data.winBackActions).toHaveLength(1);
+  });
+
+  it("records a request about a customer it has never seen, with an empty export", async () => {
+    const shop = uniqueShop();
+    const response = await deliver(customersDataRequest, {
+      topic: "customers/data_request",
+      shop,
+      body: null,
+      rawBody: dataRequestBody(shop, "207119551", "1"),
+    });
+    expect(response.status).toBe(200);
+    const request = await prisma.customerDataRequest.findFirstOrThrow({ where: { shop } });
+    expect(JSON.parse(request.export)).toMatchObject({ customer: null, orders: [], storefrontEvents: [] });
+    expect(await prisma.customer.count({ where: { shop } })).toBe(0);
+  });
+
+  it("rejects a request without its data_request id, and records nothing", async () => {
+    const shop = uniqueShop();
+    const rawBody = `{"shop_domain":"${shop}","customer":{"id":${CUSTOMER}},"orders_requested":[]}`;
+    const response = await deliver(customersDataRequest, {
+      topic: "customers/data_request",
+      shop,
+      body: null,
+      rawBody,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("data_request");
+    expect(await prisma.customerDataRequest.count({ where: { shop } })).toBe(0);
+  });
+});
+
+describe("customers/redact", () => {
+  it("erases the customer's personal data and events, detaches their orders, and keeps other shops intact", async () => {
+    const shop = uniqueShop();
+    const neighbour = uniqueShop();
+    await seedCustomer(shop);
+    await seedCustomer(neighbour);
+    await deliver(customersDataRequest, {
+      topic: "customers/data_request",
+      shop,
+      body: null,
+      rawBody: dataRequestBody(shop),
+    });
+
+    const response = await deliver(customersRedact, {
+      topic: "customers/redact",
+      shop,
+      body: null,
+      rawBody: redactBody(shop),
+    });
+    expect(response.status).toBe(200);
+
+    const customer = await prisma.customer.findUniqueOrThrow({
+      where: { shop_shopifyId: { shop, shopifyId: CUSTOMER } },
+    });
+    expect(customer.redactedAt).not.toBeNull();
+    expect([customer.email, customer.firstName, customer.lastName, customer.country]).toEqual([null, null, null, null]);
+    expect(customer.ordersCount).toBe(0);
+    // Only the stranger's event is left; the customer's logged-in and anonymous events are gone.
+    expect(await rowsOfCustomer(shop)).toEqual({
+      events: 1,
+      activity: 0,
+      scores: 0,
+      alerts: 0,
+      actions: 0,
+      requests: 0,
+    });
+    const orders = await prisma.order.findMany({ where: { shop } });
+    expect(orders).toHaveLength(2);
+    expect(orders.every((o) => o.customerShopifyId === null)).toBe(true);
+
+    expect(await rowsOfCustomer(neighbour)).toEqual({
+      events: 3,
+      activity: 1,
+      scores: 1,
+      alerts: 1,
+      actions: 1,
+      requests: 0,
+    });
+    const untouched = await prisma.customer.findFirstOrThrow({ where: { shop: neighbour, shopifyId: CUSTOMER } });
+    expect(untouched.redactedAt).toBeNull();
+    expect(untouched.ordersCount).toBe(1);
+  });
+
+  it("keeps a redacted customer redacted when a late customers/update arrives", async () => {
+    const shop = uniqueShop();
+    await deliver(customersCreate, {
+      topic: "customers/create",
+      shop,
+      body: customerPayload({ customerId: CUSTOMER }),
+    });
+    await deliver(customersRedact, { topic: "customers/redact", shop, body: null, rawBody: redactBody(shop) });
+    const late = customerPayload({ customerId: CUSTOMER, updatedAt: "2027-01-01T00:00:00Z" });
+    expect((await deliver(customersUpdate, { topic: "customers/update", shop, body: late })).status).toBe(200);
+    const row = await prisma.customer.findFirstOrThrow({ where: { shop } });
+    expect(row.email).toBeNull();
+  });
+
+  it("answers 200 for a customer it does not know and changes nothing", async () => {
+    const shop = uniqueShop();
+    await seedCustomer(shop);
+    const before = await rowsOfCustomer(shop);
+    const response = await deliver(customersRedact, {
+      topic: "customers/redact",
+      shop,
+      body: null,
+      rawBody: `{"shop_id":954889,"shop_domain":"${shop}","customer":{"id":207119551},"orders_to_redact":[]}`,
+    });
+    expect(response.status).toBe(200);
+    expect(await rowsOfCustomer(shop)).toEqual(before);
+    expect(await prisma.customer.count({ where: { shop } })).toBe(1);
+    expect(await prisma.customer.count({ where: { shop, shopifyId: "207119551" } })).toBe(0);
+    const trace = await prisma.webhookDelivery.findFirstOrThrow({ where: { shop, topic: "CUSTOMERS_REDACT" } });
+    expect(trace.status).toBe("ignored");
+  });
+
+  it("rejects a redact request without a customer and deletes nothing", async () => {
+    const shop = uniqueShop();
+    await seedCustomer(shop);
+    const response = await deliver(customersRedact, {
+      topic: "customers/redact",
+      shop,
+      body: null,
+      rawBody: `{"shop_id":954889,"shop_domain":"${shop}","orders_to_redact":[]}`,
+    });
+    expect(response.status).toBe(400);
+    expect((await rowsOfCustomer(shop)).events).toBe(3);
+  });
+});
+
+describe("shop/redact", () => {
+  it("deletes every row of the shop in every shop-scoped table, and nothing of other shops", async () => {
+    const shop = uniqueShop();
+    const neighbour = uniqueShop();
+    for (const s of [shop, neighbour]) {
+      await seedCustomer(s);
+      await prisma.session.create({ data: { id: `offline_${s}`, shop: s, state: "x", accessToken: "shpat_test" } });
+      await prisma.backfillRun.create({ data: { shop: s, status: "completed" } });
+      await prisma.syncCursor.create({ data: { shop: s, name: "reconcile:orders", value: "2026-10-01T00:00:00Z" } });
+      await prisma.rule.create({ data: { shop: s, name: "r", source: "days_since_last_order > 90", level: "high" } });
+      await prisma.customerScoreSnapshot.create({
+        data: { shop: s, customerShopifyId: CUSTOMER, day: "2026-10-01", score: 1, level: "low", tier: "t" },
+      });
+      await deliver(customersDataRequest, {
+        topic: "customers/data_request",
+        shop: s,
+        body: null,
+        rawBody: dataRequestBody(s),
+      });
+    }
+
+    const delivery = { topic: "shop/redact", shop, body: null, rawBody: shopRedactBody(shop), webhookId: "sr-1" };
+    expect((await deliver(shopRedact, delivery)).status).toBe(200);
+    expect((await deliver(shopRedact, delivery)).status).toBe(200);
+
+    const models = shopScopedModels();
+    const seeded = [
+      "Session",
+      "Customer",
+      "Order",
+      "StorefrontEvent",
+      "CustomerDailyActivity",
+      "CustomerScore",
+      "CustomerScoreSnapshot",
+      "Rule",
+      "Alert",
+      "WinBackAction",
+      "WebhookDelivery",
+      "BackfillRun",
+      "CustomerDataRequest",
+      "SyncCursor",
+    ];
+    expect(models).toEqual(expect.arrayContaining(["Customer", "Order", "StorefrontEvent", "Session", "BackfillRun"]));
+    type Counter = { count(args: { where: { shop: string } }): Promise<number> };
+    const delegates = prisma as unknown as Record<string, Counter>;
+    for (const model of models) {
+      const delegate = delegates[model.charAt(0).toLowerCase() + model.slice(1)];
+      const left = await delegate.count({ where: { shop } });
+      expect({ model, left }).toEqual({ model, left: model === "WebhookDelivery" ? 1 : 0 });
+      if (seeded.includes(model)) {
+        expect({ model, neighbourKept: (await delegate.count({ where: { shop: neighbour } })) > 0 }).toEqual({
+          model,
+          neighbourKept: true,
+        });
+      }
+    }
+    expect(await prisma.shop.findUnique({ where: { domain: shop } })).toBeNull();
+    expect(await prisma.shop.findUnique({ where: { domain: neighbour } })).not.toBeNull();
+  });
+});

@@ -13,6 +13,7 @@ import {
   type CustomerVersion,
 } from "../models/customer.server";
 import { saveOrderVersion, saveOrderVersions, type OrderVersion } from "../models/order.server";
+import { lockRecord } from "../models/record-lock.server";
 import { ensureShop } from "../models/shop.server";
 import type { Tx } from "../models/webhook-delivery.server";
 
@@ -66,7 +67,9 @@ export async function ingestOrder(
   payload: OrderWebhookPayload,
 ): Promise<"processed" | "ignored"> {
   await ensureShop(shop, tx);
-  const result = await saveOrderVersion(tx, shop, orderVersionFrom(payload));
+  const version = orderVersionFrom(payload);
+  await lockRecord(tx, `order:${shop}:${version.shopifyId}`);
+  const result = await saveOrderVersion(tx, shop, version);
   if (!result.saved) return "ignored";
   const customers = new Set([result.customerShopifyId, result.previousCustomerShopifyId]);
   for (const customer of customers) {
@@ -81,7 +84,9 @@ export async function ingestCustomer(
   payload: CustomerWebhookPayload,
 ): Promise<"processed" | "ignored"> {
   await ensureShop(shop, tx);
-  return (await saveCustomerVersion(tx, shop, customerVersionFrom(payload))) ? "processed" : "ignored";
+  const version = customerVersionFrom(payload);
+  await lockRecord(tx, `customer:${shop}:${version.shopifyId}`);
+  return (await saveCustomerVersion(tx, shop, version)) ? "processed" : "ignored";
 }
 
 export interface VersionBatch {

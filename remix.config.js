@@ -4,6 +4,9 @@ export default {
   appDirectory: "app",
   serverModuleFormat: "esm",
   serverPlatform: "node",
+  // Bundle Polaris' JSON translations into the server build: left as an external import, Node 22+
+  // refuses to load JSON without `with { type: "json" }` and the server would not start.
+  serverDependenciesToBundle: [/^@shopify\/polaris\/locales\//],
   serverBuildPath: "build/server/index.js",
   assetsBuildDirectory: "public/build",
   publicPath: "/build/",

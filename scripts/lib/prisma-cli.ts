@@ -36,6 +36,13 @@ export function runPrismaOrThrow(args: string[], databaseUrl: string): string {
 
 const CLIENT_STAMP = path.resolve("node_modules/.prisma/client/churn-radar-schema.sha256");
 
+function generatedClientProvider(): DatabaseProvider | null {
+  const file = path.resolve("node_modules/.prisma/client/schema.prisma");
+  if (!existsSync(file)) return null;
+  const match = /provider\s*=\s*"(sqlite|postgresql)"/.exec(readFileSync(file, "utf8"));
+  return match ? (match[1] as DatabaseProvider) : null;
+}
+
 function schemaStamp(provider: DatabaseProvider): string {
   return createHash("sha256")
     .update(readFileSync(schemaPathFor(provider)))
@@ -50,7 +57,8 @@ export function ensureClientFor(databaseUrl: string, options: { force?: boolean 
   const { provider } = parseDatabaseUrl(databaseUrl);
   const wanted = schemaStamp(provider);
   const current = existsSync(CLIENT_STAMP) ? readFileSync(CLIENT_STAMP, "utf8").trim() : "";
-  if (!options.force && current === wanted) return;
+  // A plain `prisma generate` leaves the stamp behind: check the client's provider as well.
+  if (!options.force && current === wanted && generatedClientProvider() === provider) return;
   runPrismaOrThrow(["generate", "--schema", schemaPathFor(provider)], databaseUrl);
   writeFileSync(CLIENT_STAMP, wanted + "\n");
 }

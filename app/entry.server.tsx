@@ -5,7 +5,11 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 
+import { ensureJobsStarted } from "./jobs/start.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
+
+// The server's entry module is loaded once per process: the natural place to start its jobs.
+ensureJobsStarted();
 
 export const streamTimeout = 5000;
 

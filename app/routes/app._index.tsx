@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Page } from "@shopify/polaris";
+import { BlockStack, Page } from "@shopify/polaris";
 
+import { BackfillProgress } from "../components/BackfillProgress";
 import { ShopOverviewCards } from "../components/ShopOverviewCards";
 import { getShopOverview } from "../services/shop-overview.server";
 import { authenticate } from "../shopify.server";
@@ -15,7 +16,10 @@ export default function Index() {
   const overview = useLoaderData<typeof loader>();
   return (
     <Page title="Churn Radar">
-      <ShopOverviewCards overview={overview} />
+      <BlockStack gap="400">
+        <BackfillProgress progress={overview.backfill} />
+        <ShopOverviewCards overview={overview} />
+      </BlockStack>
     </Page>
   );
 }

@@ -1,5 +1,5 @@
 import "@shopify/shopify-app-remix/adapters/node";
-import { ApiVersion, AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { ApiVersion, AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 
 import prisma from "./db.server";
@@ -17,6 +17,9 @@ const shopify = shopifyApp({
   authPathPrefix: "/auth",
   sessionStorage: new PrismaSessionStorage(prisma),
   distribution: AppDistribution.AppStore,
+  // The library logs every authenticated request at INFO (each storefront batch, each
+  // webhook): keep that for development, and only warnings and errors elsewhere.
+  logger: { level: config.NODE_ENV === "development" ? LogSeverity.Info : LogSeverity.Warning },
   hooks: {
     afterAuth: async ({ session, admin }) => {
       await completeInstall(session.shop, admin);

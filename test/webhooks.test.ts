@@ -128,6 +128,28 @@ describe("orders/create webhook", () => {
   });
 });
 
+describe("a delivery refused once", () => {
+  it("is processed when Shopify retries the same webhook id with a payload we accept", async () => {
+    const shop = uniqueShop();
+    const broken: Record<string, unknown> = orderPayload();
+    delete broken.total_price_set;
+    const webhookId = "retry-after-rejection";
+    const first = await call(
+      ordersCreate,
+      signedWebhookRequest({ topic: "orders/create", shop, body: broken, webhookId }),
+    );
+    expect(first.status).toBe(400);
+    const retry = await call(
+      ordersCreate,
+      signedWebhookRequest({ topic: "orders/create", shop, body: orderPayload(), webhookId }),
+    );
+    expect(retry.status).toBe(200);
+    expect(await rowsFor(shop)).toEqual({ orders: 1, customers: 1, deliveries: 1 });
+    const delivery = await prisma.webhookDelivery.findFirstOrThrow({ where: { shop } });
+    expect(delivery.status).toBe("processed");
+  });
+});
+
 describe("money and size limits", () => {
   it("keeps a three-decimal currency's refund exact", async () => {
     const shop = uniqueShop();

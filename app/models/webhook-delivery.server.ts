@@ -47,7 +47,15 @@ export async function processDeliveryOnce(
       // can race to create the same shop or customer row (upsert = read, then insert): the loser
       // is rolled back whole and simply runs again, when the row is there. Answering 200 for it
       // instead would lose the delivery.
-      if (error.meta?.modelName === "WebhookDelivery") return "duplicate";
+      if (error.meta?.modelName === "WebhookDelivery") {
+        // A delivery we refused earlier (bad payload) left only a trace: Shopify's retry of that
+        // id, perhaps valid now, must be processed, not taken for a duplicate.
+        const cleared = await prisma.webhookDelivery.deleteMany({
+          where: { shop: key.shop, webhookId: key.webhookId, status: "rejected" },
+        });
+        if (cleared.count > 0 && attempt < MAX_RACE_RETRIES) continue;
+        return "duplicate";
+      }
       if (attempt >= MAX_RACE_RETRIES) throw error;
     }
   }

@@ -4,6 +4,21 @@ import type { ShopOverview } from "../services/shop-overview.server";
 
 const number = new Intl.NumberFormat("en");
 
+function CountCard({ title, id, value }: { title: string; id: string; value: number }) {
+  return (
+    <Card>
+      <BlockStack gap="200">
+        <Text as="h2" variant="headingSm">
+          {title}
+        </Text>
+        <Text as="p" variant="heading2xl" id={id}>
+          {number.format(value)}
+        </Text>
+      </BlockStack>
+    </Card>
+  );
+}
+
 /** The shop's customers, orders and revenue by market, as the index page shows them. */
 export function ShopOverviewCards({ overview }: { overview: ShopOverview }) {
   const topMarkets = overview.revenueByCountry.slice(0, 10);
@@ -11,26 +26,8 @@ export function ShopOverviewCards({ overview }: { overview: ShopOverview }) {
     <Layout>
       <Layout.Section>
         <InlineGrid columns={{ xs: 1, sm: 2 }} gap="400">
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingSm">
-                Customers
-              </Text>
-              <Text as="p" variant="heading2xl" id="customer-count">
-                {number.format(overview.customers)}
-              </Text>
-            </BlockStack>
-          </Card>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingSm">
-                Orders
-              </Text>
-              <Text as="p" variant="heading2xl" id="order-count">
-                {number.format(overview.orders)}
-              </Text>
-            </BlockStack>
-          </Card>
+          <CountCard title="Customers" id="customer-count" value={overview.customers} />
+          <CountCard title="Orders" id="order-count" value={overview.orders} />
         </InlineGrid>
       </Layout.Section>
       <Layout.Section>

@@ -29,8 +29,6 @@ const redactBody = (shop: string, customerId = CUSTOMER) =>
 
 const shopRedactBody = (shop: string) => `{"shop_id":954889,"shop_domain":"${shop}"}`;
 
-let nextEventId = 0;
-
 /** A customer with an order, storefront events (two browsers), a score, an alert and a win-back action. */
 async function seedCustomer(shop: string) {
   await deliver(ordersCreate, { topic: "orders/create", shop, body: orderPayload() });
@@ -41,12 +39,9 @@ async function seedCustomer(shop: string) {
     body: orderPayload({ orderId: OTHER_ORDER, customerId: null, createdAt: "2026-09-01T10:00:00Z" }),
   });
   const at = new Date("2026-10-01T10:00:00Z");
-  // Explicit ids: on SQLite a BIGINT primary key does not autoincrement (see the closing note).
-  const id = () => BigInt(Date.now()) * 1000n + BigInt(nextEventId++);
   await prisma.storefrontEvent.createMany({
     data: [
       {
-        id: id(),
         shop,
         eventId: "e-1",
         visitorId: "visitor-laptop",
@@ -56,7 +51,6 @@ async function seedCustomer(shop: string) {
       },
       // Same browser before logging in: anonymous, but the same person.
       {
-        id: id(),
         shop,
         eventId: "e-2",
         visitorId: "visitor-laptop",
@@ -64,7 +58,7 @@ async function seedCustomer(shop: string) {
         occurredAt: at,
         productId: "1",
       },
-      { id: id(), shop, eventId: "e-3", visitorId: "visitor-stranger", type: "page_view", occurredAt: at },
+      { shop, eventId: "e-3", visitorId: "visitor-stranger", type: "page_view", occurredAt: at },
     ],
   });
   await prisma.customerDailyActivity.create({
@@ -81,6 +75,7 @@ async function seedCustomer(shop: string) {
       tier: "vip",
       rfmGroup: "AT_RISK",
       lifecycle: "lapsing",
+      changedAt: new Date(),
       modelVersion: "test",
       scoredAt: at,
     },

@@ -221,12 +221,9 @@ const EVENT_COLUMN_LIST = EVENT_COLUMNS.map((column) => `"${column}"`).join(", "
  */
 function insertEventsSql(): string {
   if (isSqlite()) {
-    // The schema's BIGINT primary key is not a rowid alias on SQLite and so never autoincrements:
-    // ids continue from the current maximum inside the statement (SQLite has a single writer).
     const values = EVENT_COLUMNS.map((_, i) => `row.value ->> ${i}`).join(", ");
-    return `INSERT INTO "StorefrontEvent" ("id", ${EVENT_COLUMN_LIST})
-      SELECT (SELECT COALESCE(MAX("id"), 0) FROM "StorefrontEvent") + row.key + 1, ${values}
-      FROM json_each(?) AS row WHERE true
+    return `INSERT INTO "StorefrontEvent" (${EVENT_COLUMN_LIST})
+      SELECT ${values} FROM json_each(?) AS row WHERE true
       ON CONFLICT ("shop", "eventId") DO NOTHING
       RETURNING "shop", "eventId"`;
   }
@@ -559,11 +556,13 @@ export async function shopsWithStorefrontEvents(): Promise<string[]> {
 export async function deleteStorefrontEventsBefore(shop: string, cutoff: Date, limit: number): Promise<number> {
   const old = await prisma.storefrontEvent.findMany({
     where: { shop, occurredAt: { lt: cutoff } },
-    select: { id: true },
+    select: { eventId: true },
     orderBy: { occurredAt: "asc" },
     take: limit,
   });
   if (old.length === 0) return 0;
-  const { count } = await prisma.storefrontEvent.deleteMany({ where: { id: { in: old.map((row) => row.id) } } });
+  const { count } = await prisma.storefrontEvent.deleteMany({
+    where: { shop, eventId: { in: old.map((row) => row.eventId) } },
+  });
   return count;
 }

@@ -28,6 +28,14 @@ const EnvSchema = z.object({
       { message: "must start with file: (SQLite) or postgresql:// (PostgreSQL)" },
     ),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  /** embedded: croner + database leases in this process (single process, SQLite or PostgreSQL);
+   *  pg-boss: a PostgreSQL queue shared by any number of web and worker processes. */
+  JOBS_BACKEND: z.enum(["embedded", "pg-boss"]).default("embedded"),
+  /** all: serve and run jobs; web: serve only (jobs are enqueued for workers); worker: jobs only. */
+  PROCESS_ROLE: z.enum(["all", "web", "worker"]).default("all"),
+  /** smtp://user:pass@host:587 or smtps://...; unset = e-mails stay queued in the outbox. */
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default("Churn Radar <alerts@churn-radar.local>"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -8,6 +8,7 @@ CREATE TABLE "ScoreRun" (
     "status" TEXT NOT NULL DEFAULT 'running',
     "since" DATETIME,
     "cursor" TEXT,
+    "context" TEXT,
     "scored" INTEGER NOT NULL DEFAULT 0,
     "changed" INTEGER NOT NULL DEFAULT 0,
     "alertsOpened" INTEGER NOT NULL DEFAULT 0,

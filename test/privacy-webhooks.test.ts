@@ -70,7 +70,7 @@ async function seedCustomer(shop: string) {
       customerShopifyId: CUSTOMER,
       score: 80,
       probability: 0.8,
-      confidence: 0.9,
+      confidence: "high",
       level: "high",
       tier: "vip",
       rfmGroup: "AT_RISK",

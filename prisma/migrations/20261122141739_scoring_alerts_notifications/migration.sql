@@ -60,7 +60,7 @@ CREATE TABLE "new_CustomerScore" (
     "customerShopifyId" TEXT NOT NULL,
     "score" INTEGER NOT NULL,
     "probability" REAL NOT NULL,
-    "confidence" REAL NOT NULL,
+    "confidence" TEXT NOT NULL,
     "level" TEXT NOT NULL,
     "tier" TEXT NOT NULL,
     "rfmGroup" TEXT NOT NULL,

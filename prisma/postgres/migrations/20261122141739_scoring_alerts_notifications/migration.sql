@@ -3,7 +3,8 @@ DROP INDEX "StorefrontEvent_shop_eventId_key";
 
 -- AlterTable
 ALTER TABLE "CustomerScore" ADD COLUMN     "changedAt" TIMESTAMP(3) NOT NULL,
-ADD COLUMN     "metafieldsSyncedAt" TIMESTAMP(3);
+ADD COLUMN     "metafieldsSyncedAt" TIMESTAMP(3),
+ALTER COLUMN "confidence" SET DATA TYPE TEXT;
 
 -- AlterTable
 ALTER TABLE "StorefrontEvent" DROP CONSTRAINT "StorefrontEvent_pkey",

@@ -2,6 +2,8 @@
  * `npm run eval -- --transactions FILE.csv --cutoff YYYY-MM-DD [--horizon-days 90] [--scores-out OUT.csv]`
  * `npm run eval -- --dataset online-retail`
  * Backtests the churn model (see app/churn/evaluation.ts); the last stdout line is the JSON result.
+ * FILE.csv has `customer_id,date,amount` and optionally `country`, `items` (line items of the row)
+ * and `orders` (orders the row stands for; 1 when absent): see loadTransactionsCsv.
  */
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";

@@ -14,18 +14,39 @@ export interface StoredCustomer {
   storefront?: readonly StorefrontDay[];
 }
 
-/** The one place where stored rows (aggregate + recent orders + rollups) become engine input. */
-export function customerActivityFrom(stored: StoredCustomer): CustomerActivity {
-  const byDay = new Map<number, number>();
-  for (const order of stored.recentOrders) {
+/**
+ * A customer's orders as purchase days (one row per calendar day, ascending): amounts summed,
+ * orders counted, line items summed when every order of the day has its count.
+ */
+export function purchaseDaysFromOrders(orders: readonly PurchaseForAggregates[]): PurchaseDay[] {
+  const byDay = new Map<number, PurchaseDay & { itemsUnknown: boolean }>();
+  for (const order of orders) {
     const day = dayFromDate(order.processedAt);
     if (!Number.isFinite(day)) continue;
     const amount = Number.isFinite(order.netShop) ? Math.max(0, order.netShop) : 0;
-    byDay.set(day, (byDay.get(day) ?? 0) + amount);
+    const items = order.lineItems;
+    const known = typeof items === "number" && Number.isFinite(items) && items > 0;
+    const row = byDay.get(day);
+    if (row) {
+      row.amount += amount;
+      row.orders = (row.orders ?? 1) + 1;
+      row.lineItems = (row.lineItems ?? 0) + (known ? items : 0);
+      row.itemsUnknown ||= !known;
+    } else {
+      byDay.set(day, { day, amount, orders: 1, lineItems: known ? items : 0, itemsUnknown: !known });
+    }
   }
-  const recentPurchases: PurchaseDay[] = [...byDay]
-    .map(([day, amount]) => ({ day, amount }))
-    .sort((a, b) => a.day - b.day);
+  return [...byDay.values()]
+    .sort((a, b) => a.day - b.day)
+    .map(({ day, amount, orders, lineItems, itemsUnknown }) =>
+      // Order counts and line items travel together: they only serve the basket-size features.
+      itemsUnknown ? { day, amount } : { day, amount, orders, lineItems },
+    );
+}
+
+/** The one place where stored rows (aggregate + recent orders + rollups) become engine input. */
+export function customerActivityFrom(stored: StoredCustomer): CustomerActivity {
+  const recentPurchases = purchaseDaysFromOrders(stored.recentOrders);
   const { aggregates } = stored;
   return {
     customerId: stored.customerId,

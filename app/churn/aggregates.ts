@@ -7,6 +7,8 @@ export interface PurchaseForAggregates {
   processedAt: Date;
   /** Net total in shop money (after refunds); cancelled orders are left out by the caller. */
   netShop: number;
+  /** Order.lineItemsCount; optional, and 0 is read as unknown (the column's default). */
+  lineItems?: number;
 }
 
 export interface CustomerAggregates {

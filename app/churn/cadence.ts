@@ -11,6 +11,7 @@ export class CadenceAccumulator {
   private static readonly MAX_DAYS = 730;
   private readonly shop = new Uint32Array(CadenceAccumulator.MAX_DAYS + 1);
   private readonly markets = new Map<string, Uint32Array>();
+  private readonly buyersByMarket = new Map<string, number>();
 
   add(market: string | null, intervalDays: number): void {
     if (!Number.isFinite(intervalDays) || intervalDays <= 0) return;
@@ -26,7 +27,11 @@ export class CadenceAccumulator {
     }
   }
 
+  /** One customer's purchase days (call once per customer: buyers are counted per market too). */
   addPurchases(market: string | null, purchases: readonly PurchaseDay[]): void {
+    if (market !== null && purchases.length > 0) {
+      this.buyersByMarket.set(market, (this.buyersByMarket.get(market) ?? 0) + 1);
+    }
     for (let i = 1; i < purchases.length; i++) this.add(market, purchases[i].day - purchases[i - 1].day);
   }
 
@@ -38,9 +43,19 @@ export class CadenceAccumulator {
       if (Number.isFinite(value)) byMarket[market] = value;
     }
     const shopMedian = histogramMedian(this.shop, 1);
+    let mainMarket: string | null = null;
+    let mainBuyers = 0;
+    for (const [market, buyers] of this.buyersByMarket) {
+      // Ties go to the alphabetically first market, so the answer never depends on input order.
+      if (buyers > mainBuyers || (buyers === mainBuyers && mainMarket !== null && market < mainMarket)) {
+        mainMarket = market;
+        mainBuyers = buyers;
+      }
+    }
     return {
       medianIntervalDays: Number.isFinite(shopMedian) ? shopMedian : DEFAULT_INTERVAL_DAYS,
       byMarket,
+      mainMarket,
     };
   }
 }

@@ -47,6 +47,22 @@ describe("PurchaseLedger and labels", () => {
   });
 });
 
+describe("PurchaseLedger order details", () => {
+  it("counts orders and line items per day, and drops both for a day where any row lacks them", () => {
+    const ledger = new PurchaseLedger();
+    // Two lines of one order and a one-line second order on day 3; day 5 has a row without details.
+    ledger.add("1", 3, 10, "GB", { orders: 1, lineItems: 1 });
+    ledger.add("1", 3, 5, "GB", { orders: 0, lineItems: 1 });
+    ledger.add("1", 3, 2, "GB", { orders: 1, lineItems: 1 });
+    ledger.add("1", 5, 4, "GB", { orders: 1, lineItems: 2 });
+    ledger.add("1", 5, 4, "GB");
+    expect(ledger.histories()[0].purchases).toEqual([
+      { day: 3, amount: 17, orders: 2, lineItems: 3 },
+      { day: 5, amount: 8 },
+    ]);
+  });
+});
+
 describe("evaluateChurn", () => {
   const histories = shopHistories(5);
   const cutoff = 600;

@@ -249,6 +249,68 @@ describe("computeFeatures", () => {
   });
 });
 
+describe("basket size and market", () => {
+  it("averages line items per order, reads the last day's basket and compares the market with the shop's", () => {
+    const f = computeFeatures(
+      customer({
+        recentPurchases: [
+          { day: asOf - 100, amount: 50, orders: 1, lineItems: 4 },
+          { day: asOf - 70, amount: 30, orders: 2, lineItems: 6 },
+          { day: asOf - 10, amount: 80, orders: 2, lineItems: 10 },
+        ],
+      }),
+      asOf,
+      { ...cadence, mainMarket: "US" },
+    );
+    expect(f.lineItemsPerOrder).toBe(20 / 5);
+    expect(f.lastOrderLineItems).toBe(5);
+    expect(f.inMainMarket).toBe(true);
+    expect(computeFeatures(customer({ market: "DE" }), asOf, { ...cadence, mainMarket: "US" }).inMainMarket).toBe(
+      false,
+    );
+  });
+
+  it("leaves them undefined when the rows carry no counts or the markets are unknown", () => {
+    const f = computeFeatures(customer(), asOf, cadence);
+    expect(f.lineItemsPerOrder).toBeNaN();
+    expect(f.lastOrderLineItems).toBeNaN();
+    expect(f.inMainMarket).toBeUndefined();
+    expect(computeFeatures(customer({ market: null }), asOf, { ...cadence, mainMarket: "US" }).inMainMarket).toBe(
+      undefined,
+    );
+    // Known on an older day only: the average uses what is known, the last basket stays unknown.
+    const partly = computeFeatures(
+      customer({
+        recentPurchases: [
+          { day: asOf - 40, amount: 10, lineItems: 3 },
+          { day: asOf - 10, amount: 80 },
+        ],
+      }),
+      asOf,
+      cadence,
+    );
+    expect(partly.lineItemsPerOrder).toBe(3);
+    expect(partly.lastOrderLineItems).toBeNaN();
+  });
+
+  it("merges unsorted duplicate days without losing or inventing counts", () => {
+    const f = computeFeatures(
+      customer({
+        recentPurchases: [
+          { day: asOf - 10, amount: 20, orders: 1, lineItems: 2 },
+          { day: asOf - 40, amount: 10, orders: 1, lineItems: Number.NaN },
+          { day: asOf - 10, amount: 30, orders: 1, lineItems: 6 },
+        ],
+      }),
+      asOf,
+      cadence,
+    );
+    expect(f.purchaseDays).toBeGreaterThanOrEqual(2);
+    expect(f.lastOrderLineItems).toBe(4);
+    expect(f.lineItemsPerOrder).toBe(4);
+  });
+});
+
 describe("relativeChange", () => {
   it("reads as the merchant expects: halved is -50%, from nothing is +100%, nothing to nothing is 0", () => {
     expect(relativeChange(5, 10)).toBe(-0.5);
@@ -269,6 +331,17 @@ describe("CadenceAccumulator", () => {
     expect(result.byMarket).toEqual({ DE: 10 });
     // 75 valid intervals: 40 x 10, 5 x 90, 30 x 60 -> the 38th smallest is 10.
     expect(result.medianIntervalDays).toBe(10);
+  });
+
+  it("names the market with the most buyers as the shop's main market, ties alphabetically", () => {
+    const acc = new CadenceAccumulator();
+    const once = [{ day: 1, amount: 1 }];
+    for (const market of ["US", "GB", "GB", "US", null, null, null]) acc.addPurchases(market, once);
+    acc.addPurchases("DE", []);
+    expect(acc.result().mainMarket).toBe("GB");
+    acc.addPurchases("US", once);
+    expect(acc.result().mainMarket).toBe("US");
+    expect(new CadenceAccumulator().result().mainMarket).toBeNull();
   });
 
   it("falls back to a default when the shop has no repeat purchases", () => {

@@ -72,17 +72,34 @@ function cleanPurchases(purchases: readonly PurchaseDay[], asOf: DayNumber): rea
   for (const p of purchases) {
     if (!p || !Number.isFinite(p.day) || p.day > asOf) continue;
     if (kept.length > 0 && p.day <= kept[kept.length - 1].day) sorted = false;
-    kept.push({ day: Math.floor(p.day), amount: count(p.amount) });
+    const row: PurchaseDay = { day: Math.floor(p.day), amount: count(p.amount) };
+    if (p.orders !== undefined) row.orders = orderCount(p.orders);
+    // 0 or junk is unknown; an unknown row makes its whole day unknown when days are merged below.
+    if (count(p.lineItems) > 0) row.lineItems = p.lineItems;
+    kept.push(row);
   }
   if (sorted) return kept;
   kept.sort((a, b) => a.day - b.day);
   const merged: PurchaseDay[] = [];
   for (const p of kept) {
     const last = merged[merged.length - 1];
-    if (last && last.day === p.day) last.amount += p.amount;
-    else merged.push(p);
+    if (last && last.day === p.day) {
+      last.amount += p.amount;
+      if (last.orders !== undefined || p.orders !== undefined)
+        last.orders = orderCount(last.orders) + orderCount(p.orders);
+      // A day is only as known as its least known row.
+      last.lineItems =
+        last.lineItems !== undefined && p.lineItems !== undefined ? last.lineItems + p.lineItems : undefined;
+    } else {
+      merged.push(p);
+    }
   }
   return merged;
+}
+
+/** Orders on a purchase day: at least one (the day is a purchase day), 1 when unknown. */
+function orderCount(value: number | undefined): number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 1 ? Math.floor(value) : 1;
 }
 
 /** Writes the customer's intervals into `intervalScratch` and returns how many there are. */
@@ -153,8 +170,17 @@ export function computeFeatures(activity: CustomerActivity, asOf: DayNumber, cad
   let spendPrev30d = 0;
   let spend90d = 0;
   let boughtSameSeasonLastYear = false;
+  let lineItems = 0;
+  let ordersWithLineItems = 0;
   for (const p of purchases) {
     const age = asOf - p.day;
+    // Shops whose orders carry no line-item counts (0 is Order.lineItemsCount's default) leave the
+    // basket features undefined rather than claiming empty baskets.
+    const items = p.lineItems;
+    if (items !== undefined && items > 0 && items < Infinity) {
+      lineItems += items;
+      ordersWithLineItems += orderCount(p.orders);
+    }
     if (age < 30) {
       purchaseDays30d++;
       spend30d += p.amount;
@@ -175,6 +201,17 @@ export function computeFeatures(activity: CustomerActivity, asOf: DayNumber, cad
   const olderAov = olderDays > 0 ? Math.max(0, totalSpent - spend90d) / olderDays : Number.NaN;
   const averageOrderValueChange =
     Number.isFinite(averageOrderValue90d) && olderAov > 0 ? relativeChange(averageOrderValue90d, olderAov) : Number.NaN;
+
+  const lastPurchase = purchases.length > 0 ? purchases[purchases.length - 1] : undefined;
+  const lastItems =
+    lastPurchase !== undefined && lastPurchase.day === lastOrderDay ? lastPurchase.lineItems : undefined;
+  const lastOrderLineItems =
+    lastItems !== undefined && lastItems > 0 && lastItems < Infinity
+      ? lastItems / orderCount(lastPurchase?.orders)
+      : Number.NaN;
+  const mainMarket = cadence.mainMarket;
+  const inMainMarket =
+    typeof mainMarket === "string" && activity.market !== null ? activity.market === mainMarket : undefined;
 
   const store = storefrontWindows(activity.storefront ?? [], asOf, purchases);
 
@@ -207,6 +244,9 @@ export function computeFeatures(activity: CustomerActivity, asOf: DayNumber, cad
     averageOrderValue90d,
     averageOrderValueChange,
     boughtSameSeasonLastYear,
+    lineItemsPerOrder: ordersWithLineItems > 0 ? lineItems / ordersWithLineItems : Number.NaN,
+    lastOrderLineItems,
+    inMainMarket,
     // Listed one by one: a spread here would cost a slow-path copy per customer on the hot path.
     visits7d: store.visits7d,
     visitsPrev7d: store.visitsPrev7d,

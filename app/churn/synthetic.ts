@@ -49,7 +49,9 @@ export function syntheticCustomer(random: () => number, index: number, asOf: Day
   const quitsAfter = random() < 0.6 ? 1 + Math.floor(-Math.log(1 - random()) * 3) : 1_000;
   for (let n = 0; day <= asOf && n < quitsAfter; n++) {
     const amount = Math.round((15 + random() * 150) * 100) / 100;
-    if (day > asOf - RECENT_PURCHASE_WINDOW_DAYS) purchases.push({ day, amount });
+    // Basket size follows the amount (no extra draws, so the seeded stream is unchanged).
+    if (day > asOf - RECENT_PURCHASE_WINDOW_DAYS)
+      purchases.push({ day, amount, orders: 1, lineItems: 1 + Math.floor(amount / 40) });
     else {
       olderCount++;
       olderSpend += amount;

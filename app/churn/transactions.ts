@@ -11,32 +11,61 @@ export interface CustomerHistory {
 /** How far back `activityAt` copies purchase rows; the same bound the database query uses. */
 export const RECENT_PURCHASE_WINDOW_DAYS = 400;
 
+/** What one raw transaction row may say besides its amount. */
+export interface TransactionDetail {
+  /** Orders this row stands for (0 for a further line of an order already counted). */
+  orders?: number;
+  /** Line items this row stands for. */
+  lineItems?: number;
+}
+
+interface LedgerDay {
+  amount: number;
+  orders: number;
+  lineItems: number;
+  itemsUnknown: boolean;
+}
+
 /**
  * Collects raw transactions (several per customer and day, any order) into per-customer purchase
  * days. Used by the evaluation harness and backtests, which start from an order log rather than
- * from the database's aggregates.
+ * from the database's aggregates. A day carries order and line-item counts only when every one of
+ * its rows gave them.
  */
 export class PurchaseLedger {
-  private readonly amounts = new Map<string, Map<DayNumber, number>>();
+  private readonly days = new Map<string, Map<DayNumber, LedgerDay>>();
   private readonly markets = new Map<string, string>();
 
-  add(customerId: string, day: DayNumber, amount: number, market?: string | null): void {
+  add(customerId: string, day: DayNumber, amount: number, market?: string | null, detail?: TransactionDetail): void {
     if (customerId === "" || !Number.isFinite(day)) return;
-    let days = this.amounts.get(customerId);
+    let days = this.days.get(customerId);
     if (!days) {
       days = new Map();
-      this.amounts.set(customerId, days);
+      this.days.set(customerId, days);
     }
-    const safeAmount = Number.isFinite(amount) ? amount : 0;
-    days.set(day, (days.get(day) ?? 0) + safeAmount);
+    let row = days.get(day);
+    if (!row) {
+      row = { amount: 0, orders: 0, lineItems: 0, itemsUnknown: false };
+      days.set(day, row);
+    }
+    row.amount += Number.isFinite(amount) ? amount : 0;
+    const items = detail?.lineItems;
+    if (typeof items === "number" && Number.isFinite(items) && items >= 0) row.lineItems += items;
+    else row.itemsUnknown = true;
+    const orders = detail?.orders;
+    if (typeof orders === "number" && Number.isFinite(orders) && orders > 0) row.orders += orders;
     if (market) this.markets.set(customerId, market);
   }
 
   histories(): CustomerHistory[] {
     const result: CustomerHistory[] = [];
-    for (const [customerId, days] of this.amounts) {
+    for (const [customerId, days] of this.days) {
       const purchases = [...days]
-        .map(([day, amount]) => ({ day, amount: Math.max(0, amount) }))
+        .map(([day, row]): PurchaseDay => {
+          const amount = Math.max(0, row.amount);
+          if (row.itemsUnknown || row.lineItems <= 0) return { day, amount };
+          return { day, amount, orders: Math.max(1, row.orders), lineItems: row.lineItems };
+        })
         .sort((a, b) => a.day - b.day);
       result.push({ customerId, market: this.markets.get(customerId) ?? null, purchases });
     }

@@ -5,6 +5,13 @@ export interface PurchaseDay {
   day: DayNumber;
   /** Sum of the day's paid orders in the shop's currency, net of refunds; never negative. */
   amount: number;
+  /** How many paid orders the day holds; 1 when omitted. */
+  orders?: number;
+  /**
+   * Line items of the day's orders together (Order.lineItemsCount summed); omitted when unknown,
+   * which makes the basket-size features neutral instead of wrong.
+   */
+  lineItems?: number;
 }
 
 /** One customer's storefront behaviour on one day, as rolled up from the theme extension's events. */
@@ -57,6 +64,8 @@ export interface CustomerActivity {
 export interface ShopCadence {
   medianIntervalDays: number;
   byMarket: Readonly<Record<string, number>>;
+  /** The market most of the shop's buyers are in; null or absent when unknown. */
+  mainMarket?: string | null;
 }
 
 /**
@@ -95,6 +104,15 @@ export interface CustomerFeatures {
   averageOrderValue90d: number;
   averageOrderValueChange: number;
   boughtSameSeasonLastYear: boolean;
+  /**
+   * Average line items per order over the purchase rows (the last 400 days); NaN when the rows
+   * carry no line-item counts. Optional only so that hand-built feature objects stay valid.
+   */
+  lineItemsPerOrder?: number;
+  /** Line items per order on the last purchase day; NaN when unknown. */
+  lastOrderLineItems?: number;
+  /** Whether the customer buys from the shop's main market; undefined when either is unknown. */
+  inMainMarket?: boolean;
   visits7d: number;
   visitsPrev7d: number;
   visitsWowChange: number;

@@ -18,6 +18,11 @@ describe("churn evaluation on the shipped UCI Online Retail data", () => {
     const histories = (await loadOnlineRetailLedger()).histories();
     expect(histories.length).toBe(4339);
     expect(histories.reduce((n, h) => n + h.purchases.length, 0)).toBe(16766);
+    // What the app stores per order: every kept row is a line item of one of 18,536 invoices.
+    const sum = (read: (p: { orders?: number; lineItems?: number }) => number | undefined) =>
+      histories.reduce((n, h) => n + h.purchases.reduce((m, p) => m + (read(p) ?? 0), 0), 0);
+    expect(sum((p) => p.lineItems)).toBe(397924);
+    expect(sum((p) => p.orders)).toBe(18536);
     const cutoff = dayFromIso("2011-09-09");
     const { result } = evaluateChurn(histories, cutoff, 90);
     expect(result).not.toBeNull();
@@ -55,6 +60,13 @@ describe("churn evaluation on the shipped UCI Online Retail data", () => {
       precision_at_10: 0.6766,
       brier: 0.2177,
     });
+    // The measured row of docs/decisions/0002-churn-risk-model.md: a change here must update it.
+    expect(rounded({ ...result!.model })).toEqual({
+      roc_auc: 0.7469,
+      pr_auc: 0.6422,
+      precision_at_10: 0.7033,
+      brier: 0.2025,
+    });
     // The model must at least beat the best of the two baselines it is measured against.
     expect(result!.model.roc_auc).toBeGreaterThan(result!.baselines.rfm.roc_auc);
     expect(result!.model.brier).toBeLessThan(result!.baselines.rfm.brier);
@@ -74,6 +86,24 @@ describe("loadTransactionsCsv", () => {
       { customerId: "a", market: "DE", purchases: [{ day: dayFromIso("2024-01-02"), amount: 15.5 }] },
       { customerId: "b", market: null, purchases: [{ day: dayFromIso("2024-01-09"), amount: 1 }] },
     ]);
+  });
+
+  it("reads optional line-item and order counts: one order per row unless an orders column says otherwise", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "churn-eval-"));
+    const items = path.join(dir, "items.csv");
+    await writeFile(items, "customer_id,date,amount,items\na,2024-01-02,10,3\na,2024-01-02,5,1\na,2024-01-05,5,\n");
+    expect((await loadTransactionsCsv(items)).histories()[0].purchases).toEqual([
+      { day: dayFromIso("2024-01-02"), amount: 15, orders: 2, lineItems: 4 },
+      { day: dayFromIso("2024-01-05"), amount: 5 },
+    ]);
+    const daily = path.join(dir, "daily.csv");
+    await writeFile(daily, "customer_id,date,amount,orders,items\na,2024-01-02,15,3,9\n");
+    expect((await loadTransactionsCsv(daily)).histories()[0].purchases).toEqual([
+      { day: dayFromIso("2024-01-02"), amount: 15, orders: 3, lineItems: 9 },
+    ]);
+    const broken = path.join(dir, "broken.csv");
+    await writeFile(broken, "customer_id,date,amount,items\na,2024-01-02,15,2.5\n");
+    await expect(loadTransactionsCsv(broken)).rejects.toThrow(":2: items and orders");
   });
 
   it("refuses a malformed row with its line number", async () => {

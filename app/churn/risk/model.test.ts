@@ -6,6 +6,7 @@ import { fitLogistic, logisticLogit, sigmoid } from "./logistic";
 import {
   MIN_TRAINING_ROWS,
   PRIOR_RISK_MODEL,
+  RISK_FEATURES,
   riskLevelFor,
   scoreRisk,
   type TrainingRow,
@@ -137,5 +138,103 @@ describe("risk model", () => {
       PRIOR_RISK_MODEL.bgNbd,
     );
     expect(Number.isFinite(broken.probability)).toBe(true);
+  });
+});
+
+describe("basket size and market inputs", () => {
+  /** Simulated shop where small baskets churn more, whatever the recency. */
+  function basketRows(seed: number): TrainingRow[] {
+    const random = seededRandom(seed);
+    return Array.from({ length: 3000 }, () => {
+      const items = 1 + Math.floor(random() * 30);
+      const recency = Math.floor(random() * 300);
+      const z = -1 + (2 * recency) / 300 - 0.08 * items + 1;
+      return {
+        features: buyer({
+          daysSinceLastOrder: recency,
+          lineItemsPerOrder: items,
+          lastOrderLineItems: items,
+          inMainMarket: random() < 0.8,
+        }),
+        bgNbd: null,
+        churned: random() < sigmoid(z),
+      };
+    });
+  }
+
+  it("learns that small baskets churn more and explains a score with it", () => {
+    const model = trainRiskModel(basketRows(21), 90);
+    const j = RISK_FEATURES.indexOf("log_line_items_per_order");
+    const k = RISK_FEATURES.indexOf("log_last_order_line_items");
+    expect(model.logistic.weights[j] + model.logistic.weights[k]).toBeLessThan(-0.3);
+    const small = scoreRisk(
+      model,
+      buyer({ daysSinceLastOrder: 150, lineItemsPerOrder: 1, lastOrderLineItems: 1 }),
+      null,
+    );
+    const large = scoreRisk(
+      model,
+      buyer({ daysSinceLastOrder: 150, lineItemsPerOrder: 30, lastOrderLineItems: 30 }),
+      null,
+    );
+    expect(small.probability).toBeGreaterThan(large.probability);
+    expect(small.reasons.map((r) => r.text)).toContain("small baskets (few items per order)");
+  });
+
+  it("treats unknown inputs as neutral, in training and in scoring, and never returns NaN", () => {
+    const rows = basketRows(22).map((row, i) =>
+      // A third of the shop's orders predate line-item counts: unknown, not zero.
+      i % 3 === 0
+        ? { ...row, features: { ...row.features, lineItemsPerOrder: Number.NaN, lastOrderLineItems: Number.NaN } }
+        : row,
+    );
+    const model = trainRiskModel(rows, 90);
+    expect(model.logistic.weights.every(Number.isFinite)).toBe(true);
+    const unknown = scoreRisk(model, buyer({ lineItemsPerOrder: Number.NaN, lastOrderLineItems: undefined }), null);
+    expect(Number.isFinite(unknown.probability)).toBe(true);
+    expect(unknown.reasons.some((r) => r.feature === "log_line_items_per_order")).toBe(false);
+    for (const junk of [0, -3, Infinity, Number.NaN]) {
+      const p = scoreRisk(model, buyer({ lineItemsPerOrder: junk, lastOrderLineItems: junk }), null).probability;
+      expect(p).toBeCloseTo(unknown.probability, 12);
+    }
+  });
+
+  it("describes the market input by the customer's value, whichever way the shop's weight points", () => {
+    const model = trainRiskModel(basketRows(23), 90);
+    const j = RISK_FEATURES.indexOf("in_main_market");
+    const forced = {
+      ...model,
+      logistic: { ...model.logistic, weights: model.logistic.weights.map((w, i) => (i === j ? 3 : w)) },
+    };
+    const home = scoreRisk(forced, buyer({ inMainMarket: true }), null, RISK_FEATURES.length);
+    const abroad = scoreRisk(forced, buyer({ inMainMarket: false }), null, RISK_FEATURES.length);
+    expect(home.reasons.find((r) => r.feature === "in_main_market")?.text).toBe("buys from the shop's main market");
+    expect(abroad.reasons.find((r) => r.feature === "in_main_market")?.text).toBe(
+      "buys from outside the shop's main market",
+    );
+  });
+
+  it("still scores with a model stored before these inputs existed, without stale reasons", () => {
+    const current = trainRiskModel(basketRows(24), 90);
+    const stored = {
+      ...current,
+      logistic: {
+        ...current.logistic,
+        featureNames: current.logistic.featureNames.slice(0, 7),
+        weights: current.logistic.weights.slice(0, 7),
+        means: current.logistic.means.slice(0, 7),
+        scales: current.logistic.scales.slice(0, 7),
+      },
+    };
+    const customer = buyer({
+      daysSinceLastOrder: 200,
+      lineItemsPerOrder: 1,
+      lastOrderLineItems: 1,
+      inMainMarket: false,
+    });
+    scoreRisk(current, customer, null, RISK_FEATURES.length);
+    const old = scoreRisk(stored, customer, null, RISK_FEATURES.length);
+    expect(Number.isFinite(old.probability)).toBe(true);
+    expect(old.reasons.every((r) => RISK_FEATURES.indexOf(r.feature) < 7)).toBe(true);
   });
 });

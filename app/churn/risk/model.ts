@@ -7,7 +7,12 @@ export const DEFAULT_HORIZON_DAYS = 90;
 
 /**
  * The model's inputs, all transformed so that a linear log-odds model is reasonable across shops:
- * counts and money on log scale (heavy tails), plus BG/NBD's own probability as log-odds.
+ * counts and money on log scale (heavy tails), BG/NBD's own probability as log-odds, then what the
+ * app stores per order and customer beyond days and amounts: basket size in line items
+ * (Order.lineItemsCount; log of the average per order and of the last purchase day's per order)
+ * and whether the customer buys from the shop's main market. An input unknown for a customer (no
+ * line-item counts, no market) is NaN in the vector and contributes nothing, in training (imputed
+ * with the mean of the rows that know it) and in scoring.
  */
 export const RISK_FEATURES = [
   "log_days_since_last_order",
@@ -17,6 +22,9 @@ export const RISK_FEATURES = [
   "log_average_order_value",
   "log_purchase_days_90d",
   "bgnbd_no_purchase_logit",
+  "log_line_items_per_order",
+  "log_last_order_line_items",
+  "in_main_market",
 ] as const;
 export type RiskFeatureName = (typeof RISK_FEATURES)[number];
 
@@ -29,7 +37,14 @@ const REASON_TEXT: Record<RiskFeatureName, [whenRaisesRisk: string, whenLowersRi
   log_average_order_value: ["small orders", "large orders"],
   log_purchase_days_90d: ["no purchases in the last 90 days", "several purchases in the last 90 days"],
   bgnbd_no_purchase_logit: ["overdue for the usual buying rhythm", "on track with the usual buying rhythm"],
+  log_line_items_per_order: ["small baskets (few items per order)", "large baskets (many items per order)"],
+  log_last_order_line_items: ["few items in the last order", "many items in the last order"],
+  // A yes/no input: the text says which it is, the sign of the contribution says which way it pushes.
+  in_main_market: ["buys from the shop's main market", "buys from outside the shop's main market"],
 };
+
+/** Inputs whose reason text describes the customer's value (index 0 when 1) rather than the direction. */
+const VALUE_DESCRIBED: ReadonlySet<RiskFeatureName> = new Set(["in_main_market"]);
 
 export type RiskLevel = "low" | "medium" | "high";
 export type RiskConfidence = "low" | "medium" | "high";
@@ -72,9 +87,10 @@ export const PRIOR_RISK_MODEL: RiskModel = {
   logistic: {
     featureNames: RISK_FEATURES,
     intercept: 0.2,
-    weights: [0.9, -0.1, -0.35, -0.1, 0, -0.25, 0.3],
-    means: [3.8, 4.8, 1.0, 5.0, 4.0, 0.4, 0.4],
-    scales: [1.2, 1.0, 0.6, 1.3, 1.0, 0.5, 1.5],
+    // Basket size and market get no say until a shop's own labels have shown which way they point.
+    weights: [0.9, -0.1, -0.35, -0.1, 0, -0.25, 0.3, 0, 0, 0],
+    means: [3.8, 4.8, 1.0, 5.0, 4.0, 0.4, 0.4, 1.5, 1.5, 0.5],
+    scales: [1.2, 1.0, 0.6, 1.3, 1.0, 0.5, 1.5, 1.0, 1.0, 0.5],
   },
   bgNbd: PRIOR_BG_NBD,
   trainingRows: 0,
@@ -83,6 +99,11 @@ export const PRIOR_RISK_MODEL: RiskModel = {
 
 function safeLog1p(value: number): number {
   return Number.isFinite(value) && value > 0 ? Math.log1p(value) : 0;
+}
+
+/** log of a positive count; NaN (unknown) for anything else. */
+function logOrUnknown(value: number | undefined): number {
+  return value !== undefined && value > 0 && value < Infinity ? Math.log(value) : Number.NaN;
 }
 
 function clampedLogit(p: number): number {
@@ -113,6 +134,9 @@ export function riskFeatureVector(
   out[6] = bgNbd
     ? clampedLogit(probabilityNoPurchase(bgNbd, Math.max(0, features.purchaseDays - 1), T - recency, T, horizonDays))
     : 0;
+  out[7] = logOrUnknown(features.lineItemsPerOrder);
+  out[8] = logOrUnknown(features.lastOrderLineItems);
+  out[9] = features.inMainMarket === undefined ? Number.NaN : features.inMainMarket ? 1 : 0;
   return out;
 }
 
@@ -135,6 +159,7 @@ export function trainRiskModel(rows: readonly TrainingRow[], horizonDays: number
     return { ...PRIOR_RISK_MODEL, horizonDays };
   }
   const vectors = rows.map((row) => riskFeatureVector(row.features, row.bgNbd, horizonDays));
+  imputeUnknowns(vectors);
   const logistic = fitLogistic(
     vectors,
     rows.map((row) => row.churned),
@@ -149,6 +174,25 @@ export function trainRiskModel(rows: readonly TrainingRow[], horizonDays: number
     trainingRows: rows.length,
     confidence: rows.length >= 2000 ? "high" : "medium",
   };
+}
+
+/**
+ * Unknown inputs take their column's mean over the rows that know them (0 when none do), so they
+ * neither pull the fit nor, at scoring time, the score (where NaN contributes nothing).
+ */
+function imputeUnknowns(vectors: Float64Array[]): void {
+  for (let j = 0; j < RISK_FEATURES.length; j++) {
+    let sum = 0;
+    let known = 0;
+    for (const v of vectors) {
+      if (Number.isFinite(v[j])) {
+        sum += v[j];
+        known++;
+      }
+    }
+    const mean = known > 0 ? sum / known : 0;
+    for (const v of vectors) if (!Number.isFinite(v[j])) v[j] = mean;
+  }
 }
 
 /** Score bands from the product: low 0-30, medium 31-70, high 71-100. */
@@ -183,8 +227,11 @@ export function scoreRisk(
   const x = riskFeatureVector(features, bgNbd, model.horizonDays, scratch);
   let z = logistic.intercept;
   const contributions = contributionScratch;
-  for (let j = 0; j < logistic.weights.length; j++) {
-    const c = (logistic.weights[j] * (x[j] - logistic.means[j])) / logistic.scales[j];
+  const known = logistic.weights.length;
+  for (let j = 0; j < contributions.length; j++) {
+    // Unknown inputs, and inputs a model stored before they existed (fewer weights), add nothing.
+    const c =
+      j >= known || Number.isNaN(x[j]) ? 0 : (logistic.weights[j] * (x[j] - logistic.means[j])) / logistic.scales[j];
     contributions[j] = c;
     z += c;
   }
@@ -194,12 +241,12 @@ export function scoreRisk(
     probability,
     score,
     level: riskLevelFor(score),
-    reasons: topReasons(contributions, reasonCount),
+    reasons: topReasons(contributions, x, reasonCount),
     confidence: model.confidence,
   };
 }
 
-function topReasons(contributions: Float64Array, count: number): RiskReason[] {
+function topReasons(contributions: Float64Array, x: Float64Array, count: number): RiskReason[] {
   const reasons: RiskReason[] = [];
   if (count <= 0) return reasons;
   // Selection of the largest |contribution| k times: k and the feature count are tiny, and this
@@ -215,8 +262,9 @@ function topReasons(contributions: Float64Array, count: number): RiskReason[] {
     taken |= 1 << best;
     const j = best;
     const feature = RISK_FEATURES[j];
-    const [raises, lowers] = REASON_TEXT[feature];
-    reasons.push({ feature, text: contributions[j] > 0 ? raises : lowers, contribution: contributions[j] });
+    const [first, second] = REASON_TEXT[feature];
+    const firstApplies = VALUE_DESCRIBED.has(feature) ? x[j] > 0.5 : contributions[j] > 0;
+    reasons.push({ feature, text: firstApplies ? first : second, contribution: contributions[j] });
   }
   return reasons;
 }

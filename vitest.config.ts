@@ -17,7 +17,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["app/churn/**/*.test.ts", "app/lib/**/*.test.ts"],
+          include: ["app/churn/**/*.test.ts", "app/lib/**/*.test.ts", "app/notifications/**/*.test.ts"],
           environment: "node",
         },
       },
@@ -26,7 +26,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["app/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
-          exclude: ["app/churn/**", "app/lib/**", "test/browser/**"],
+          exclude: ["app/churn/**", "app/lib/**", "app/notifications/**", "test/browser/**"],
           environment: "node",
           globalSetup: ["test/global-setup.ts"],
           setupFiles: ["test/setup-database.ts"],

@@ -1,6 +1,7 @@
 import { Prisma } from "@prisma/client";
 
 import prisma from "../db.server";
+import { deleteCustomerNotifications } from "./notification.server";
 import type { Tx } from "./webhook-delivery.server";
 
 // What the three compliance webhooks do to the database. Each function runs inside the
@@ -135,6 +136,8 @@ export async function redactCustomerData(
   const events = await tx.storefrontEvent.deleteMany({
     where: { shop, OR: [{ customerShopifyId }, { visitorId: { in: visitorIds } }] },
   });
+  // Notifications name the customer: those about them go before their alerts do.
+  await deleteCustomerNotifications(tx, shop, customerShopifyId);
   const deleted = await Promise.all([
     tx.customerDailyActivity.deleteMany({ where: byCustomer }),
     tx.customerScore.deleteMany({ where: byCustomer }),

@@ -12,7 +12,7 @@ describe("parseEnv", () => {
   it("accepts a complete environment and fills the documented defaults", () => {
     const env = parseEnv(valid);
     expect(env.DATABASE_URL).toBe("file:./data/churn-radar.sqlite");
-    expect(env.SCOPES).toBe("read_customers,read_orders,write_discounts,write_app_proxy");
+    expect(env.SCOPES).toBe("write_customers,read_orders,write_discounts,write_app_proxy");
     expect(env.DATABASE_POOL_SIZE).toBe(10);
   });
 

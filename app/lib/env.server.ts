@@ -11,7 +11,7 @@ const EnvSchema = z.object({
   SHOPIFY_API_KEY: required("is required (the app's client id from the Partner Dashboard)"),
   SHOPIFY_API_SECRET: required("is required (the app's client secret; it signs webhooks)"),
   SHOPIFY_APP_URL: z.url({ error: "must be the app's public https URL" }),
-  SCOPES: z.string().default("read_customers,read_orders,write_discounts,write_app_proxy"),
+  SCOPES: z.string().default("write_customers,read_orders,write_discounts,write_app_proxy"),
   SHOP_CUSTOM_DOMAIN: z.string().optional(),
   DATABASE_URL: z
     .string()

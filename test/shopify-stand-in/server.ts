@@ -1,17 +1,21 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { Kind, parse, type OperationDefinitionNode } from "graphql";
+import { getVariableValues, Kind, parse, type OperationDefinitionNode } from "graphql";
 
-import { validateAdminDocument } from "../support/admin-schema";
+import { adminSchema, validateAdminDocument } from "../support/admin-schema";
 import { bulkJsonlLines, type ShopRecord } from "./dataset";
+import { emptyMetafieldStore, metafieldDefinitionCreate, metafieldsSet, type MetafieldStore } from "./metafields";
 
 // A local stand-in for Shopify's Admin GraphQL API on 127.0.0.1, answering the operations the
 // app sends for ingestion the way Shopify does: documents are validated against the pinned
 // 2026-10 schema, the access token is checked, costs and throttle status come back in
 // `extensions.cost`, a throttled call gets HTTP 200 with a THROTTLED error, a second bulk query
 // gets the OPERATION_IN_PROGRESS userError, and a completed bulk operation has a URL that
-// serves its JSONL file. Tests steer it (throttle the next calls, cut a download short, ...).
+// serves its JSONL file. Each shop has a leaky bucket like Shopify's (points per call, refilled
+// at restoreRate per second on the shop's clock, THROTTLED when a call costs more than is left).
+// Metafield definitions and metafields are kept per shop (./metafields.ts). Tests steer it
+// (throttle the next calls, shrink the bucket, move the clock, cut a download short, ...).
 
 export interface StandInShop {
   accessToken: string;
@@ -31,6 +35,23 @@ export interface StandInShop {
   cutDownloadAfter: number | null;
   pageSize: number;
   calls: string[];
+  /** The shop's API bucket; tests shrink it to make a client wait. */
+  bucket: Bucket;
+  /** The shop's clock in ms, which refills the bucket (tests inject a fake one). */
+  clock: () => number;
+  /** Calls answered THROTTLED because the bucket was short (throttleNext not counted). */
+  throttledByBucket: number;
+  /** What the ShopDetails query answers. */
+  details: { name: string; currencyCode: string; ianaTimezone: string };
+  metafields: MetafieldStore;
+}
+
+export interface Bucket {
+  maximumAvailable: number;
+  restoreRate: number;
+  available: number;
+  /** Clock time (ms) when `available` was last brought up to date. */
+  updatedAt: number;
 }
 
 interface BulkState {
@@ -51,6 +72,16 @@ export interface ShopifyStandIn {
 }
 
 const THROTTLE = { maximumAvailable: 2000, restoreRate: 100 };
+/** Requested points per operation; a mutation costs 10 at Shopify. */
+const COSTS: Record<string, number> = {
+  BulkOperationRunQuery: 10,
+  MetafieldDefinitionCreate: 10,
+  MetafieldsSet: 10,
+  RecentlyUpdatedOrders: 52,
+  RecentlyUpdatedCustomers: 52,
+};
+/** Operations whose variables are checked against the schema's input types, as Shopify does. */
+const TYPED_VARIABLES = new Set(["MetafieldDefinitionCreate", "MetafieldsSet"]);
 let bulkSerial = 1000;
 
 export async function startShopifyStandIn(): Promise<ShopifyStandIn> {
@@ -87,39 +118,43 @@ export async function startShopifyStandIn(): Promise<ShopifyStandIn> {
     );
     const name = operation?.name?.value ?? "anonymous";
     state.calls.push(name);
+    if (operation && TYPED_VARIABLES.has(name)) {
+      const coerced = getVariableValues(adminSchema(), operation.variableDefinitions ?? [], body.variables ?? {});
+      if (coerced.errors) return send(res, 200, { errors: coerced.errors.map((e) => ({ message: e.message })) });
+    }
     if (state.failNext.count > 0) {
       state.failNext.count--;
       return send(res, state.failNext.status, { errors: "Internal error" });
     }
-    const cost = name === "BulkOperationRunQuery" ? 10 : name.startsWith("Recently") ? 52 : 1;
+    const cost = COSTS[name] ?? 1;
     if (state.throttleNext > 0) {
       state.throttleNext--;
-      return send(res, 200, {
-        errors: [
-          {
-            message: "Throttled",
-            extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" },
-          },
-        ],
-        extensions: {
-          cost: {
-            requestedQueryCost: cost,
-            actualQueryCost: null,
-            throttleStatus: { ...THROTTLE, currentlyAvailable: 0 },
-          },
-        },
-      });
+      return send(res, 200, throttled(cost, { ...THROTTLE, currentlyAvailable: 0 }));
     }
+    if (name === "MetafieldsSet") {
+      const list = Array.isArray(body.variables?.metafields) ? body.variables.metafields : [];
+      if (list.length > 25) {
+        return send(res, 200, {
+          errors: [
+            {
+              message: `The input array size of ${list.length} is greater than the maximum allowed of 25.`,
+              path: ["metafieldsSet", "metafields"],
+              extensions: { code: "MAX_INPUT_SIZE_EXCEEDED" },
+            },
+          ],
+        });
+      }
+    }
+    const bucket = refill(state);
+    if (bucket.available < cost) {
+      state.throttledByBucket++;
+      return send(res, 200, throttled(cost, statusOf(bucket)));
+    }
+    bucket.available -= cost;
     const data = answer(api[1], state, name, body.variables ?? {});
     send(res, 200, {
       data,
-      extensions: {
-        cost: {
-          requestedQueryCost: cost,
-          actualQueryCost: cost,
-          throttleStatus: { ...THROTTLE, currentlyAvailable: THROTTLE.maximumAvailable - cost },
-        },
-      },
+      extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: statusOf(bucket) } },
     });
   }
 
@@ -178,6 +213,16 @@ export async function startShopifyStandIn(): Promise<ShopifyStandIn> {
         const orders = [...state.records.flatMap((r) => r.orders), ...state.guestOrders];
         return { orders: pageOf(orders, variables, state.pageSize) };
       }
+      case "ShopDetails":
+        return { shop: state.details };
+      case "MetafieldDefinitionCreate":
+        return metafieldDefinitionCreate(state.metafields, (variables.definition ?? {}) as Record<string, unknown>);
+      case "MetafieldsSet": {
+        const inputs = (Array.isArray(variables.metafields) ? variables.metafields : []) as Record<string, unknown>[];
+        const exists = (gid: string) =>
+          state.metafields.customerIds.has(gid) || state.records.some((r) => r.customer.id === gid);
+        return metafieldsSet(state.metafields, inputs, exists, new Date(state.clock()));
+      }
       case "RecentlyUpdatedCustomers":
         return {
           customers: pageOf(
@@ -228,6 +273,11 @@ export async function startShopifyStandIn(): Promise<ShopifyStandIn> {
         cutDownloadAfter: null,
         pageSize: 100,
         calls: [],
+        bucket: { ...THROTTLE, available: THROTTLE.maximumAvailable, updatedAt: Date.now() },
+        clock: Date.now,
+        throttledByBucket: 0,
+        details: { name: shop.split(".")[0], currencyCode: "EUR", ianaTimezone: "Europe/Berlin" },
+        metafields: emptyMetafieldStore(),
       };
       shops.set(shop, state);
       return state;
@@ -249,6 +299,37 @@ export async function startShopifyStandIn(): Promise<ShopifyStandIn> {
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),
+  };
+}
+
+/** HTTP 200 with a THROTTLED error: nothing was done, the cost says how long to wait. */
+function throttled(cost: number, throttleStatus: ReturnType<typeof statusOf>) {
+  return {
+    errors: [
+      {
+        message: "Throttled",
+        extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" },
+      },
+    ],
+    extensions: { cost: { requestedQueryCost: cost, actualQueryCost: null, throttleStatus } },
+  };
+}
+
+/** Brings the bucket up to the shop's clock: restoreRate points per second, up to the maximum. */
+function refill(state: StandInShop): Bucket {
+  const bucket = state.bucket;
+  const now = state.clock();
+  const elapsed = Math.max(0, now - bucket.updatedAt) / 1000;
+  bucket.available = Math.min(bucket.maximumAvailable, bucket.available + elapsed * bucket.restoreRate);
+  bucket.updatedAt = now;
+  return bucket;
+}
+
+function statusOf(bucket: Bucket) {
+  return {
+    maximumAvailable: bucket.maximumAvailable,
+    currentlyAvailable: Math.floor(bucket.available),
+    restoreRate: bucket.restoreRate,
   };
 }
 

@@ -1,9 +1,16 @@
+import { Cron } from "croner";
+
 import { logger } from "../lib/logger.server";
 
-// The smallest job runner that does the job: in-process timers, one pending run per (job, shop),
-// retries with backoff. It keeps nothing across restarts, so every job is written to find its own
-// state in the database (a restarted process re-enqueues with `resumeAll` in app/jobs/index).
-// A queue backed by the database (pg-boss) can replace it behind the same `JobRunner` interface.
+// The embedded job runner: in-process timers, one pending run per (job, shop), retries with
+// backoff, and croner for recurring work. It keeps nothing across restarts, so every job is written
+// to find its own state in the database (a restarted process re-enqueues what was under way), and
+// work that must never run twice at once (scoring a shop) takes a database lease of its own.
+// app/jobs/pg-boss-runner.server.ts is the same interface on a PostgreSQL queue, for several
+// web and worker processes.
+
+/** The "shop" of jobs that are not about one shop (scheduler ticks, the e-mail outbox). */
+export const ALL_SHOPS = "*";
 
 export type JobHandler = (shop: string) => Promise<void>;
 
@@ -21,6 +28,12 @@ export interface JobRunner {
   /** Waits until nothing is waiting or running (tests and graceful shutdown). */
   drain(): Promise<void>;
   pending(): { name: string; shop: string; runAt: number }[];
+  /** Runs `name` (for ALL_SHOPS) on a cron schedule (UTC) from `start()` on; overlapping runs are skipped. */
+  every(name: string, cron: string): void;
+  /** Starts recurring schedules (and, for a queue, the workers of registered jobs). */
+  start(): Promise<void>;
+  /** Stops schedules and timers; runs already going finish on their own. */
+  stop(): Promise<void>;
 }
 
 interface Scheduled {
@@ -43,6 +56,8 @@ export function createInProcessRunner(options: InProcessRunnerOptions = {}): Job
   const handlers = new Map<string, JobHandler>();
   const scheduled = new Map<string, Scheduled>();
   const running = new Set<Promise<void>>();
+  const recurring = new Map<string, string>();
+  const crons: Cron[] = [];
   const keyOf = (name: string, shop: string) => `${name}\u0000${shop}`;
 
   function schedule(name: string, shop: string, delayMs: number, attempt: number) {
@@ -111,6 +126,20 @@ export function createInProcessRunner(options: InProcessRunnerOptions = {}): Job
     },
     pending() {
       return [...scheduled.values()].map(({ name, shop, runAt }) => ({ name, shop, runAt }));
+    },
+    every(name, cron) {
+      recurring.set(name, cron);
+    },
+    async start() {
+      if (crons.length > 0) return;
+      for (const [name, pattern] of recurring) {
+        crons.push(new Cron(pattern, { timezone: "UTC", protect: true }, () => schedule(name, ALL_SHOPS, 0, 1)));
+      }
+    },
+    async stop() {
+      for (const cron of crons.splice(0)) cron.stop();
+      for (const job of scheduled.values()) clearTimeout(job.timer);
+      scheduled.clear();
     },
   };
 }

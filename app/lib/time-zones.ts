@@ -41,3 +41,32 @@ function offsetMs(instant: number, timeZone: string): number {
   );
   return wall - Math.floor(instant / 1000) * 1000;
 }
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar day (YYYY-MM-DD) an instant falls on in an IANA time zone; UTC for an unknown zone. */
+export function localDay(instant: Date, timeZone: string | null | undefined): string {
+  const zone = timeZone && isKnownTimeZone(timeZone) ? timeZone : "UTC";
+  let format = dayFormatters.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+    dayFormatters.set(zone, format);
+  }
+  return format.format(instant);
+}
+
+/** The ISO weekday (1 = Monday ... 7 = Sunday) of an instant in a time zone. */
+export function localWeekday(instant: Date, timeZone: string | null | undefined): number {
+  const day = localDay(instant, timeZone);
+  const utcDay = new Date(`${day}T00:00:00Z`).getUTCDay();
+  return utcDay === 0 ? 7 : utcDay;
+}
+
+export function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,16 @@
 import prisma from "../db.server";
-import { dateFromColumn, jsonTextList, param } from "./sql.server";
-import type { Tx } from "./webhook-delivery.server";
+import { sortableId } from "../lib/ids";
+import {
+  type ColumnKind,
+  dateFromColumn,
+  jsonTextList,
+  param,
+  quotedColumns,
+  selectFromJsonRows,
+  type SqlExecutor,
+  sqlTimestamp,
+  timestampParam,
+} from "./sql.server";
 
 // Alerts: raised by scoring runs, seen and handled by the merchant, resolved by the customer
 // coming back. The cool-down is per customer and cause.
@@ -11,8 +21,6 @@ export const ALERT_STATE = {
   resolved: "resolved",
   autoResolved: "auto_resolved",
 } as const;
-
-const UNRESOLVED = [ALERT_STATE.open, ALERT_STATE.acknowledged];
 
 export interface AlertSummary {
   id: string;
@@ -35,46 +43,88 @@ export interface NewAlert {
  * auto-resolved) and every one created since `cooldownStart` (they suppress a repeat).
  */
 export async function alertsForCustomers(
+  sql: SqlExecutor,
   shop: string,
   ids: readonly string[],
   cooldownStart: Date,
 ): Promise<Map<string, AlertSummary[]>> {
   const byCustomer = new Map<string, AlertSummary[]>();
-  const CHUNK = 400;
-  for (let from = 0; from < ids.length; from += CHUNK) {
-    const rows = await prisma.alert.findMany({
-      where: {
-        shop,
-        customerShopifyId: { in: ids.slice(from, from + CHUNK) },
-        OR: [{ state: { in: UNRESOLVED } }, { createdAt: { gte: cooldownStart } }],
-      },
-      select: { id: true, customerShopifyId: true, cause: true, state: true, createdAt: true },
-    });
-    for (const row of rows) {
-      const list = byCustomer.get(row.customerShopifyId) ?? [];
-      list.push(row);
-      byCustomer.set(row.customerShopifyId, list);
-    }
+  if (ids.length === 0) return byCustomer;
+  const rows = await sql.all(
+    `SELECT "id", "customerShopifyId", "cause", "state", "createdAt" FROM "Alert"
+     WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)}
+       AND ("state" IN ('open', 'acknowledged') OR "createdAt" >= ${timestampParam(3)})`,
+    [shop, JSON.stringify(ids), sqlTimestamp(cooldownStart)],
+  );
+  for (const row of rows) {
+    const alert: AlertSummary = {
+      id: String(row.id),
+      customerShopifyId: String(row.customerShopifyId),
+      cause: String(row.cause),
+      state: String(row.state),
+      createdAt: dateFromColumn(row.createdAt) ?? new Date(0),
+    };
+    const list = byCustomer.get(alert.customerShopifyId) ?? [];
+    list.push(alert);
+    byCustomer.set(alert.customerShopifyId, list);
   }
   return byCustomer;
 }
 
-export async function createAlerts(tx: Tx, shop: string, alerts: readonly NewAlert[], at: Date): Promise<number> {
+const ALERT_COLUMNS: readonly (readonly [string, ColumnKind])[] = [
+  ["id", "text"],
+  ["shop", "text"],
+  ["customerShopifyId", "text"],
+  ["cause", "text"],
+  ["level", "text"],
+  ["reasons", "text"],
+  ["behaviourPath", "text"],
+  ["createdAt", "timestamp"],
+  ["updatedAt", "timestamp"],
+];
+
+export async function createAlerts(
+  sql: SqlExecutor,
+  shop: string,
+  alerts: readonly NewAlert[],
+  at: Date,
+): Promise<number> {
   if (alerts.length === 0) return 0;
-  const { count } = await tx.alert.createMany({
-    data: alerts.map((alert) => ({ shop, ...alert, createdAt: at, updatedAt: at })),
-  });
-  return count;
+  const stamp = sqlTimestamp(at);
+  const rows = alerts.map((alert) => [
+    sortableId(),
+    shop,
+    alert.customerShopifyId,
+    alert.cause,
+    alert.level,
+    alert.reasons,
+    alert.behaviourPath,
+    stamp,
+    stamp,
+  ]);
+  return sql.run(
+    `INSERT INTO "Alert" (${quotedColumns(ALERT_COLUMNS.map(([name]) => name))})
+     ${selectFromJsonRows(
+       1,
+       ALERT_COLUMNS.map(([, kind]) => kind),
+     )}`,
+    [JSON.stringify(rows)],
+  );
 }
 
 /** The customer came back: their unresolved alerts close on their own. */
-export async function autoResolveAlerts(tx: Tx, shop: string, alertIds: readonly string[], at: Date): Promise<number> {
+export async function autoResolveAlerts(
+  sql: SqlExecutor,
+  shop: string,
+  alertIds: readonly string[],
+  at: Date,
+): Promise<number> {
   if (alertIds.length === 0) return 0;
-  const { count } = await tx.alert.updateMany({
-    where: { shop, id: { in: [...alertIds] }, state: { in: UNRESOLVED } },
-    data: { state: ALERT_STATE.autoResolved, resolvedAt: at },
-  });
-  return count;
+  return sql.run(
+    `UPDATE "Alert" SET "state" = '${ALERT_STATE.autoResolved}', "resolvedAt" = ${timestampParam(1)}, "updatedAt" = ${timestampParam(2)}
+     WHERE "shop" = ${param(3)} AND "id" IN ${jsonTextList(4)} AND "state" IN ('open', 'acknowledged')`,
+    [sqlTimestamp(at), sqlTimestamp(at), shop, JSON.stringify(alertIds)],
+  );
 }
 
 /** The merchant's actions on one alert; an alert of another shop is never touched. */
@@ -84,8 +134,10 @@ export async function setAlertState(
   state: typeof ALERT_STATE.acknowledged | typeof ALERT_STATE.resolved,
   at: Date = new Date(),
 ): Promise<boolean> {
+  // Only forward: an alert already resolved (by the merchant or by the customer's return) stays so.
+  const from = state === ALERT_STATE.acknowledged ? [ALERT_STATE.open] : [ALERT_STATE.open, ALERT_STATE.acknowledged];
   const { count } = await prisma.alert.updateMany({
-    where: { shop, id },
+    where: { shop, id, state: { in: from } },
     data: state === ALERT_STATE.acknowledged ? { state, acknowledgedAt: at } : { state, resolvedAt: at },
   });
   return count === 1;
@@ -121,6 +173,7 @@ export interface BehaviourStep {
  * statements for any number of customers.
  */
 export async function behaviourPathsOf(
+  sql: SqlExecutor,
   shop: string,
   customerIds: readonly string[],
   limit = 10,
@@ -129,23 +182,21 @@ export async function behaviourPathsOf(
   if (customerIds.length === 0) return paths;
   const ids = JSON.stringify(customerIds);
   const [events, orders] = await Promise.all([
-    prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+    sql.all(
       `SELECT * FROM (
          SELECT "customerShopifyId", "type", "occurredAt", "path", "productId", "searchQuery",
                 ROW_NUMBER() OVER (PARTITION BY "customerShopifyId" ORDER BY "occurredAt" DESC) AS n
          FROM "StorefrontEvent" WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)}
        ) AS latest WHERE n <= ${Number(limit)}`,
-      shop,
-      ids,
+      [shop, ids],
     ),
-    prisma.$queryRawUnsafe<Record<string, unknown>[]>(
+    sql.all(
       `SELECT * FROM (
          SELECT "customerShopifyId", "name", "processedAt", "totalShop", "currencyShop", "cancelledAt",
                 ROW_NUMBER() OVER (PARTITION BY "customerShopifyId" ORDER BY "processedAt" DESC) AS n
          FROM "Order" WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)}
        ) AS latest WHERE n <= 5`,
-      shop,
-      ids,
+      [shop, ids],
     ),
   ]);
   const add = (id: unknown, step: BehaviourStep) => {

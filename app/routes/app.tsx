@@ -6,23 +6,26 @@ import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 
 import { env } from "../lib/env.server";
+import { inboxUnreadCount } from "../services/shop-overview.server";
 import { authenticate } from "../shopify.server";
 
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  await authenticate.admin(request);
-  return json({ apiKey: env().SHOPIFY_API_KEY });
+  const { session } = await authenticate.admin(request);
+  return json({ apiKey: env().SHOPIFY_API_KEY, unread: await inboxUnreadCount(session.shop) });
 };
 
 export default function App() {
-  const { apiKey } = useLoaderData<typeof loader>();
+  const { apiKey, unread } = useLoaderData<typeof loader>();
   return (
     <AppProvider isEmbeddedApp apiKey={apiKey}>
       <NavMenu>
         <Link to="/app" rel="home">
           Overview
         </Link>
+        <Link to="/app/alerts">Alerts</Link>
+        <Link to="/app/inbox">{unread > 0 ? `Inbox (${unread})` : "Inbox"}</Link>
       </NavMenu>
       <Outlet />
     </AppProvider>

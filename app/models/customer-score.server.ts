@@ -3,6 +3,7 @@ import type { StoredCustomer } from "../churn/activity";
 import { dayFromIso } from "../churn/dates";
 import type { StorefrontDay } from "../churn/types";
 import prisma from "../db.server";
+import { parseDatabaseUrl } from "../lib/database-url";
 import {
   type ColumnKind,
   dateFromColumn,
@@ -10,16 +11,26 @@ import {
   jsonTextList,
   numberFromColumn,
   param,
+  prismaExecutor,
   quotedColumns,
   selectFromJsonRows,
+  type SqlExecutor,
+  sqliteExecutor,
   sqlTimestamp,
+  timestampParam,
 } from "./sql.server";
-import type { Tx } from "./webhook-delivery.server";
 
 // What scoring reads and writes, in a few statements per batch of customers: the customers'
 // aggregates, their recent orders, their storefront rollups and their current scores, then the
-// changed scores and snapshots in one statement each. Plain SQL because Prisma costs about a
-// millisecond per statement and per-row mapping here, and a shop may have a million customers.
+// changed scores and snapshots in one statement each. Plain SQL through a SqlExecutor: on SQLite a
+// private better-sqlite3 connection, because Prisma costs about a millisecond per statement plus
+// per-row mapping, and a shop may have a million customers.
+
+/** The connection a scoring run uses; close it when the run ends. */
+export async function scoringConnection(): Promise<SqlExecutor> {
+  if (isSqlite()) return sqliteExecutor(parseDatabaseUrl(process.env.DATABASE_URL).location);
+  return prismaExecutor(prisma, (work) => prisma.$transaction((tx) => work(tx), { timeout: 120_000 }));
+}
 
 const CUSTOMER_COLUMNS = `"shopifyId", "country", "shopifyCreatedAt", "ordersCount", "purchaseDays", "totalSpent",
   "firstOrderAt", "lastOrderAt", "recentIntervals"`;
@@ -63,26 +74,33 @@ function storedCustomerFrom(row: Row): StoredCustomer {
 }
 
 /** One page of the shop's live customers in id order, after `after` (keyset pagination). */
-export async function readCustomerPage(shop: string, after: string | null, limit: number): Promise<StoredCustomer[]> {
-  const rows = await prisma.$queryRawUnsafe<Row[]>(
+export async function readCustomerPage(
+  sql: SqlExecutor,
+  shop: string,
+  after: string | null,
+  limit: number,
+): Promise<StoredCustomer[]> {
+  const rows = await sql.all(
     `SELECT ${CUSTOMER_COLUMNS} FROM "Customer"
      WHERE "shop" = ${param(1)} AND "shopifyId" > ${param(2)} AND ${LIVE_CUSTOMER}
      ORDER BY "shopifyId" LIMIT ${Number(limit)}`,
-    shop,
-    after ?? "",
+    [shop, after ?? ""],
   );
   return rows.map(storedCustomerFrom);
 }
 
 /** The live customers with these ids, in id order. */
-export async function readCustomersByIds(shop: string, ids: readonly string[]): Promise<StoredCustomer[]> {
+export async function readCustomersByIds(
+  sql: SqlExecutor,
+  shop: string,
+  ids: readonly string[],
+): Promise<StoredCustomer[]> {
   if (ids.length === 0) return [];
-  const rows = await prisma.$queryRawUnsafe<Row[]>(
+  const rows = await sql.all(
     `SELECT ${CUSTOMER_COLUMNS} FROM "Customer"
      WHERE "shop" = ${param(1)} AND "shopifyId" IN ${jsonTextList(2)} AND ${LIVE_CUSTOMER}
      ORDER BY "shopifyId"`,
-    shop,
-    JSON.stringify(ids),
+    [shop, JSON.stringify(ids)],
   );
   return rows.map(storedCustomerFrom);
 }
@@ -93,32 +111,29 @@ export async function readCustomersByIds(shop: string, ids: readonly string[]): 
  * or after `sinceDay` (rollups only ever change on the day their events happen).
  */
 export async function readChangedCustomerIds(
+  sql: SqlExecutor,
   shop: string,
   since: Date,
   sinceDay: string,
   after: string | null,
   limit: number,
 ): Promise<string[]> {
-  const rows = await prisma.$queryRawUnsafe<Row[]>(
+  const rows = await sql.all(
     `SELECT id FROM (
        SELECT "shopifyId" AS id FROM "Customer"
-       WHERE "shop" = ${param(1)} AND "updatedAt" > ${param(2)} AND "shopifyId" > ${param(3)}
+       WHERE "shop" = ${param(1)} AND "updatedAt" > ${timestampParam(2)} AND "shopifyId" > ${param(3)}
        UNION
        SELECT DISTINCT "customerShopifyId" AS id FROM "CustomerDailyActivity"
        WHERE "shop" = ${param(4)} AND "day" >= ${param(5)} AND "customerShopifyId" > ${param(6)}
      ) AS changed ORDER BY id LIMIT ${Number(limit)}`,
-    shop,
-    isSqlite() ? sqlTimestamp(since) : since,
-    after ?? "",
-    shop,
-    sinceDay,
-    after ?? "",
+    [shop, sqlTimestamp(since), after ?? "", shop, sinceDay, after ?? ""],
   );
   return rows.map((row) => String(row.id));
 }
 
 /** Fills each customer's recent paid orders (from `ordersFrom`) and rollups (from `rollupsFromDay`). */
 export async function attachRecentActivity(
+  sql: SqlExecutor,
   shop: string,
   customers: StoredCustomer[],
   ordersFrom: Date,
@@ -127,22 +142,18 @@ export async function attachRecentActivity(
   if (customers.length === 0) return customers;
   const ids = JSON.stringify(customers.map((customer) => customer.customerId));
   const [orders, rollups] = await Promise.all([
-    prisma.$queryRawUnsafe<Row[]>(
+    sql.all(
       `SELECT "customerShopifyId", "processedAt", "totalShop", "refundedShop", "lineItemsCount" FROM "Order"
        WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)}
-         AND "processedAt" >= ${param(3)} AND "cancelledAt" IS NULL`,
-      shop,
-      ids,
-      isSqlite() ? sqlTimestamp(ordersFrom) : ordersFrom,
+         AND "processedAt" >= ${timestampParam(3)} AND "cancelledAt" IS NULL`,
+      [shop, ids, sqlTimestamp(ordersFrom)],
     ),
-    prisma.$queryRawUnsafe<Row[]>(
+    sql.all(
       `SELECT "customerShopifyId", "day", "visits", "sessions", "dwellSeconds", "productViews",
               "distinctProducts", "searches", "cartAdds", "checkoutsStarted"
        FROM "CustomerDailyActivity"
        WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)} AND "day" >= ${param(3)}`,
-      shop,
-      ids,
-      rollupsFromDay,
+      [shop, ids, rollupsFromDay],
     ),
   ]);
   const ordersBy = new Map<string, PurchaseForAggregates[]>();
@@ -180,17 +191,17 @@ export async function attachRecentActivity(
 
 /** The complete paid-order history of a few customers (the training sample): one query. */
 export async function readOrderHistories(
+  sql: SqlExecutor,
   shop: string,
   ids: readonly string[],
 ): Promise<Map<string, PurchaseForAggregates[]>> {
   const histories = new Map<string, PurchaseForAggregates[]>();
   const CHUNK = 2_000;
   for (let from = 0; from < ids.length; from += CHUNK) {
-    const rows = await prisma.$queryRawUnsafe<Row[]>(
+    const rows = await sql.all(
       `SELECT "customerShopifyId", "processedAt", "totalShop", "refundedShop", "lineItemsCount" FROM "Order"
        WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)} AND "cancelledAt" IS NULL`,
-      shop,
-      JSON.stringify(ids.slice(from, from + CHUNK)),
+      [shop, JSON.stringify(ids.slice(from, from + CHUNK))],
     );
     for (const row of rows) {
       const processedAt = dateFromColumn(row.processedAt);
@@ -245,15 +256,18 @@ export interface StoredScore {
 }
 
 /** The current scores of these customers, by customer id. */
-export async function readScores(shop: string, ids: readonly string[]): Promise<Map<string, StoredScore>> {
+export async function readScores(
+  sql: SqlExecutor,
+  shop: string,
+  ids: readonly string[],
+): Promise<Map<string, StoredScore>> {
   const scores = new Map<string, StoredScore>();
   if (ids.length === 0) return scores;
-  const rows = await prisma.$queryRawUnsafe<Row[]>(
+  const rows = await sql.all(
     `SELECT "customerShopifyId", "score", "probability", "confidence", "level", "tier", "rfmGroup", "lifecycle",
             "reasons", "modelVersion"
      FROM "CustomerScore" WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)}`,
-    shop,
-    JSON.stringify(ids),
+    [shop, JSON.stringify(ids)],
   );
   for (const row of rows) {
     const id = String(row.customerShopifyId);
@@ -319,7 +333,7 @@ const WRITE_CHUNK = 2_000;
  * snapshot carries the previous one forward).
  */
 export async function writeChangedScores(
-  tx: Tx,
+  sql: SqlExecutor,
   shop: string,
   day: string,
   scores: readonly StoredScore[],
@@ -344,14 +358,12 @@ export async function writeChangedScores(
       stamp,
     ]);
     const snapshotRows = chunk.map((s) => [shop, s.customerShopifyId, day, s.score, s.level, s.tier]);
-    await tx.$executeRawUnsafe(
-      upsertSql("CustomerScore", SCORE_COLUMNS, ["shop", "customerShopifyId"]),
+    await sql.run(upsertSql("CustomerScore", SCORE_COLUMNS, ["shop", "customerShopifyId"]), [
       JSON.stringify(scoreRows),
-    );
-    await tx.$executeRawUnsafe(
-      upsertSql("CustomerScoreSnapshot", SNAPSHOT_COLUMNS, ["shop", "customerShopifyId", "day"]),
+    ]);
+    await sql.run(upsertSql("CustomerScoreSnapshot", SNAPSHOT_COLUMNS, ["shop", "customerShopifyId", "day"]), [
       JSON.stringify(snapshotRows),
-    );
+    ]);
   }
 }
 

@@ -1,5 +1,5 @@
 import prisma from "../db.server";
-import type { Tx } from "./webhook-delivery.server";
+import { intParam, param, type SqlExecutor, sqlTimestamp, timestampParam } from "./sql.server";
 
 export type ScoreRunKind = "full" | "incremental";
 
@@ -51,20 +51,26 @@ export async function saveScoreRunContext(id: string, context: string): Promise<
 
 /** Commits a batch's position and counts inside the batch's own transaction. */
 export async function advanceScoreRun(
-  tx: Tx,
+  sql: SqlExecutor,
   id: string,
   progress: { cursor: string; scored: number; changed: number; alertsOpened: number; alertsResolved: number },
+  at: Date,
 ): Promise<void> {
-  await tx.scoreRun.update({
-    where: { id },
-    data: {
-      cursor: progress.cursor,
-      scored: { increment: progress.scored },
-      changed: { increment: progress.changed },
-      alertsOpened: { increment: progress.alertsOpened },
-      alertsResolved: { increment: progress.alertsResolved },
-    },
-  });
+  await sql.run(
+    `UPDATE "ScoreRun" SET "cursor" = ${param(1)}, "scored" = "scored" + ${intParam(2)},
+       "changed" = "changed" + ${intParam(3)}, "alertsOpened" = "alertsOpened" + ${intParam(4)},
+       "alertsResolved" = "alertsResolved" + ${intParam(5)}, "updatedAt" = ${timestampParam(6)}
+     WHERE "id" = ${param(7)}`,
+    [
+      progress.cursor,
+      progress.scored,
+      progress.changed,
+      progress.alertsOpened,
+      progress.alertsResolved,
+      sqlTimestamp(at),
+      id,
+    ],
+  );
 }
 
 export async function completeScoreRun(id: string, at: Date = new Date()): Promise<ScoreRunRow> {

@@ -14,7 +14,6 @@ import { dayFromDate, dayFromIso, type DayNumber, isoFromDay } from "../churn/da
 import { trainOnHistory } from "../churn/risk/training";
 import { RECENT_PURCHASE_WINDOW_DAYS, type CustomerHistory } from "../churn/transactions";
 import { churnWindowFor, daysInactive } from "../churn/windows";
-import db from "../db.server";
 import { logger } from "../lib/logger.server";
 import { localDay } from "../lib/time-zones";
 import {
@@ -34,6 +33,7 @@ import {
   readOrderHistories,
   readScores,
   sampleCustomerIds,
+  scoringConnection,
   type StoredScore,
   writeChangedScores,
 } from "../models/customer-score.server";
@@ -50,13 +50,14 @@ import {
   saveScoreRunContext,
 } from "../models/score-run.server";
 import { getShop, getShopSettings, type ShopSettings } from "../models/shop.server";
+import type { SqlExecutor } from "../models/sql.server";
 
 // Scoring a shop: every live customer (or, incrementally, every changed one) through the churn
 // engine in keyset-paginated batches. Each batch commits its changed scores, snapshots, alerts
 // and the run's cursor in one transaction, so a crash resumes after the last committed batch with
 // the same shop-wide context and ends with the same scores and alerts as an uninterrupted run.
 
-export const SCORING_BATCH_SIZE = 1_000;
+export const SCORING_BATCH_SIZE = 2_000;
 /** Customers sampled for the shop-wide statistics and the model's training rows. */
 export const CONTEXT_SAMPLE_SIZE = 5_000;
 const STOREFRONT_DAYS = 60;
@@ -115,10 +116,11 @@ export async function scoreShop(shop: string, options: ScoreShopOptions = {}): P
     if (run.status === "completed") {
       return { status: "already-completed", ...countsOf(run) };
     }
+    const sql = await scoringConnection();
     try {
       const settings = await getShopSettings(shop);
-      const context = await runContext(shop, run, settings, dayFromIso(runDate));
-      const finished = await scoreBatches(shop, run, context, settings, { ...options, now, owner });
+      const context = await runContext(sql, shop, run, settings, dayFromIso(runDate));
+      const finished = await scoreBatches(sql, shop, run, context, settings, { ...options, now, owner });
       if (kind === "full") {
         const keepFrom = isoFromDay(dayFromIso(runDate) - settings.scoring.snapshotRetentionDays);
         await pruneScoreSnapshots(shop, keepFrom);
@@ -128,6 +130,8 @@ export async function scoreShop(shop: string, options: ScoreShopOptions = {}): P
       const message = error instanceof Error ? error.message : "unknown error";
       await failScoreRun(run.id, message).catch(() => undefined);
       throw error;
+    } finally {
+      sql.close();
     }
   } finally {
     await releaseLease(scoringLeaseName(shop), owner).catch(() => undefined);
@@ -152,6 +156,7 @@ interface RunContext {
 
 /** The run's shop-wide context: the one it stored when it started, else built and stored now. */
 async function runContext(
+  sql: SqlExecutor,
   shop: string,
   run: ScoreRunRow,
   settings: ShopSettings,
@@ -164,15 +169,20 @@ async function runContext(
     const full = await latestCompletedScoreRun(shop, "full");
     if (full?.context) context = deserializeContext(full.context, asOf);
   }
-  context ??= await buildContext(shop, settings, asOf);
+  context ??= await buildContext(sql, shop, settings, asOf);
   await saveScoreRunContext(run.id, serializeContext(context));
   return context;
 }
 
-async function buildContext(shop: string, settings: ShopSettings, asOf: DayNumber): Promise<RunContext> {
+async function buildContext(
+  sql: SqlExecutor,
+  shop: string,
+  settings: ShopSettings,
+  asOf: DayNumber,
+): Promise<RunContext> {
   const sampleIds = await sampleCustomerIds(shop, CONTEXT_SAMPLE_SIZE);
-  const sample = await withRecentActivity(shop, await readCustomersByIds(shop, sampleIds), asOf);
-  const histories = await readOrderHistories(shop, sampleIds);
+  const sample = await withRecentActivity(sql, shop, await readCustomersByIds(sql, shop, sampleIds), asOf);
+  const histories = await readOrderHistories(sql, shop, sampleIds);
   const horizon = settings.churn.horizonDays;
   const model = trainOnHistory(
     sample.map((customer) => historyOf(customer, histories.get(customer.customerId) ?? [])),
@@ -207,12 +217,13 @@ function compileShopRules(shop: string, rules: readonly { id: string; source: st
   return compiled;
 }
 
-async function withRecentActivity(shop: string, customers: StoredCustomer[], asOf: DayNumber) {
+async function withRecentActivity(sql: SqlExecutor, shop: string, customers: StoredCustomer[], asOf: DayNumber) {
   const ordersFrom = new Date((asOf - RECENT_PURCHASE_WINDOW_DAYS) * 86_400_000);
-  return attachRecentActivity(shop, customers, ordersFrom, isoFromDay(asOf - STOREFRONT_DAYS));
+  return attachRecentActivity(sql, shop, customers, ordersFrom, isoFromDay(asOf - STOREFRONT_DAYS));
 }
 
 async function scoreBatches(
+  sql: SqlExecutor,
   shop: string,
   run: ScoreRunRow,
   context: RunContext,
@@ -224,31 +235,35 @@ async function scoreBatches(
   let cursor = run.cursor;
   let batchNumber = 0;
   for (;;) {
-    const page = await nextPage(shop, run, cursor, batchSize);
+    const page = await nextPage(sql, shop, run, cursor, batchSize);
     if (page.length === 0) break;
-    const customers = await withRecentActivity(shop, page, asOf);
+    const customers = await withRecentActivity(sql, shop, page, asOf);
     const ids = customers.map((customer) => customer.customerId);
     const cooldownStart = new Date(options.now.getTime() - settings.alerts.cooldownDays * 86_400_000);
-    const [previous, alerts] = await Promise.all([readScores(shop, ids), alertsForCustomers(shop, ids, cooldownStart)]);
+    const previous = await readScores(sql, shop, ids);
+    const alerts = await alertsForCustomers(sql, shop, ids, cooldownStart);
     const outcome = assessBatch(customers, context.shop, previous, alerts, options.now, settings);
-    const paths = await behaviourPathsOf(shop, [...new Set(outcome.alerts.map((alert) => alert.customerShopifyId))]);
+    const paths = await behaviourPathsOf(sql, shop, [
+      ...new Set(outcome.alerts.map((alert) => alert.customerShopifyId)),
+    ]);
     const newAlerts: NewAlert[] = outcome.alerts.map((alert) => ({
       ...alert,
       behaviourPath: JSON.stringify(paths.get(alert.customerShopifyId) ?? []),
     }));
     cursor = ids[ids.length - 1];
     const batchCursor = cursor;
-    await db.$transaction(async (tx) => {
+    await sql.transaction(async (tx) => {
       await writeChangedScores(tx, shop, run.runDate, outcome.changed, options.now);
       const opened = await createAlerts(tx, shop, newAlerts, options.now);
       const resolved = await autoResolveAlerts(tx, shop, outcome.resolvedAlertIds, options.now);
-      await advanceScoreRun(tx, run.id, {
+      const progress = {
         cursor: batchCursor,
         scored: customers.length,
         changed: outcome.changed.length,
         alertsOpened: opened,
         alertsResolved: resolved,
-      });
+      };
+      await advanceScoreRun(tx, run.id, progress, options.now);
     });
     batchNumber++;
     if (!(await renewLease(scoringLeaseName(shop), options.owner, LEASE_TTL_MS))) {
@@ -260,11 +275,11 @@ async function scoreBatches(
   return completeScoreRun(run.id);
 }
 
-async function nextPage(shop: string, run: ScoreRunRow, cursor: string | null, limit: number) {
-  if (run.kind === "full") return readCustomerPage(shop, cursor, limit);
+async function nextPage(sql: SqlExecutor, shop: string, run: ScoreRunRow, cursor: string | null, limit: number) {
+  if (run.kind === "full") return readCustomerPage(sql, shop, cursor, limit);
   const since = run.since ?? new Date(0);
-  const ids = await readChangedCustomerIds(shop, since, localDayBefore(since), cursor, limit);
-  return readCustomersByIds(shop, ids);
+  const ids = await readChangedCustomerIds(sql, shop, since, localDayBefore(since), cursor, limit);
+  return readCustomersByIds(sql, shop, ids);
 }
 
 /** Rollups are keyed by shop-local day; one day earlier covers any time zone. */

@@ -21,7 +21,10 @@ export interface EnqueueOptions {
 
 export interface JobRunner {
   register(name: string, handler: JobHandler): void;
-  /** Schedules `name` for `shop`; when one is already waiting, the earlier of the two times wins. */
+  /**
+   * Schedules `name` for `shop`. At most one run per (job, shop) waits and one runs: when one is
+   * already waiting, the earlier of the two times wins, and a run never overlaps the one before it.
+   */
   enqueue(name: string, shop: string, options?: EnqueueOptions): void;
   /** Drops every waiting run of the shop (app/uninstalled); a run already going finishes on its own. */
   cancelShop(shop: string): number;
@@ -32,7 +35,7 @@ export interface JobRunner {
   every(name: string, cron: string): void;
   /** Starts recurring schedules (and, for a queue, the workers of registered jobs). */
   start(): Promise<void>;
-  /** Stops schedules and timers; runs already going finish on their own. */
+  /** Stops schedules and timers; runs already going finish on their own, later enqueues are dropped. */
   stop(): Promise<void>;
 }
 
@@ -41,7 +44,7 @@ interface Scheduled {
   shop: string;
   runAt: number;
   attempt: number;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | null;
 }
 
 export interface InProcessRunnerOptions {
@@ -55,26 +58,40 @@ export function createInProcessRunner(options: InProcessRunnerOptions = {}): Job
   const retryDelayMs = options.retryDelayMs ?? ((attempt: number) => Math.min(60_000, 1_000 * 2 ** attempt));
   const handlers = new Map<string, JobHandler>();
   const scheduled = new Map<string, Scheduled>();
-  const running = new Set<Promise<void>>();
+  // Like the queue backend, one (job, shop) never runs twice at once: a run that comes due while
+  // the previous one is going waits for it (see `fire`), and later enqueues coalesce into it.
+  const running = new Map<string, Promise<void>>();
   const recurring = new Map<string, string>();
   const crons: Cron[] = [];
+  let stopped = false;
   const keyOf = (name: string, shop: string) => `${name}\u0000${shop}`;
 
   function schedule(name: string, shop: string, delayMs: number, attempt: number) {
+    if (stopped) {
+      logger.warn({ job: name, shop }, "job runner is stopped; run dropped");
+      return;
+    }
     const key = keyOf(name, shop);
     const runAt = Date.now() + Math.max(0, delayMs);
     const existing = scheduled.get(key);
     if (existing && existing.runAt <= runAt) return;
-    if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(
-      () => {
-        scheduled.delete(key);
-        const run = execute(name, shop, attempt).finally(() => running.delete(run));
-        running.add(run);
-      },
-      Math.max(0, delayMs),
-    );
-    scheduled.set(key, { name, shop, runAt, attempt, timer });
+    if (existing?.timer) clearTimeout(existing.timer);
+    const job: Scheduled = { name, shop, runAt, attempt, timer: null };
+    job.timer = setTimeout(() => fire(key, job), Math.max(0, delayMs));
+    scheduled.set(key, job);
+  }
+
+  /** A run came due: start it now, or leave it waiting (timer spent) until the key's current run ends. */
+  function fire(key: string, job: Scheduled) {
+    job.timer = null;
+    if (running.has(key) || scheduled.get(key) !== job) return;
+    scheduled.delete(key);
+    const run = execute(job.name, job.shop, job.attempt).finally(() => {
+      running.delete(key);
+      const next = scheduled.get(key);
+      if (next && next.timer === null) fire(key, next);
+    });
+    running.set(key, run);
   }
 
   async function execute(name: string, shop: string, attempt: number): Promise<void> {
@@ -108,7 +125,7 @@ export function createInProcessRunner(options: InProcessRunnerOptions = {}): Job
       let cancelled = 0;
       for (const [key, job] of scheduled) {
         if (job.shop !== shop) continue;
-        clearTimeout(job.timer);
+        if (job.timer) clearTimeout(job.timer);
         scheduled.delete(key);
         cancelled++;
       }
@@ -120,7 +137,7 @@ export function createInProcessRunner(options: InProcessRunnerOptions = {}): Job
       for (;;) {
         const due = [...scheduled.values()].filter((job) => job.runAt <= Date.now() + 5);
         if (running.size === 0 && due.length === 0) return;
-        await Promise.all([...running]);
+        await Promise.all([...running.values()]);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     },
@@ -131,14 +148,18 @@ export function createInProcessRunner(options: InProcessRunnerOptions = {}): Job
       recurring.set(name, cron);
     },
     async start() {
+      stopped = false;
       if (crons.length > 0) return;
       for (const [name, pattern] of recurring) {
         crons.push(new Cron(pattern, { timezone: "UTC", protect: true }, () => schedule(name, ALL_SHOPS, 0, 1)));
       }
     },
     async stop() {
+      // Runs already going finish, but neither they (follow-ups, retries) nor anyone else can set a
+      // new timer afterwards: a stopped runner keeps no process alive.
+      stopped = true;
       for (const cron of crons.splice(0)) cron.stop();
-      for (const job of scheduled.values()) clearTimeout(job.timer);
+      for (const job of scheduled.values()) if (job.timer) clearTimeout(job.timer);
       scheduled.clear();
     },
   };

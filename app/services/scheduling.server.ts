@@ -11,24 +11,38 @@ import type { ScoreShopResult } from "./scoring.server";
 // scheduler tick asks every minute; a full run is keyed by shop day, so asking again (or a
 // process that was down at 03:00 catching up later) never scores a shop twice in a day.
 
-/** The shops whose latest scheduled time has passed without a completed full run for that day. */
+const DEFAULT_SCHEDULE = "0 3 * * *";
+
+/**
+ * The shops whose latest scheduled time has passed without a completed full run for that day.
+ * A run is keyed by the shop day it actually ran on (see scoreShop), so a catch-up run made
+ * after midnight, before today's scheduled time, settles yesterday's missed time too: without
+ * that, the shop would stay due (and be re-enqueued every minute) until today's time came.
+ */
 export async function shopsDueForScoring(now: Date = new Date()): Promise<string[]> {
   const due: string[] = [];
   for (const shop of await installedShops()) {
     const settings = await getShopSettings(shop.domain);
     const timezone = shop.timezone && isKnownTimeZone(shop.timezone) ? shop.timezone : "UTC";
-    let last: Date | undefined;
-    try {
-      last = new Cron(settings.scoring.schedule, { timezone, paused: true }).previousRuns(1, now)[0];
-    } catch {
-      logger.warn({ shop: shop.domain }, "scoring schedule is not a valid cron expression; using 03:00");
-      last = new Cron("0 3 * * *", { timezone, paused: true }).previousRuns(1, now)[0];
-    }
+    const last = latestScheduledTime(shop.domain, settings.scoring.schedule, timezone, now);
     if (!last) continue;
-    const run = await getScoreRun(shop.domain, `full:${localDay(last, timezone)}`);
-    if (run?.status !== "completed") due.push(shop.domain);
+    const days = new Set([localDay(last, timezone), localDay(now, timezone)]);
+    let completed = false;
+    for (const day of days) {
+      if ((await getScoreRun(shop.domain, `full:${day}`))?.status === "completed") completed = true;
+    }
+    if (!completed) due.push(shop.domain);
   }
   return due;
+}
+
+function latestScheduledTime(shop: string, schedule: string, timezone: string, now: Date): Date | undefined {
+  try {
+    return new Cron(schedule, { timezone, paused: true }).previousRuns(1, now)[0];
+  } catch {
+    logger.warn({ shop }, "scoring schedule is not a valid cron expression; using 03:00");
+    return new Cron(DEFAULT_SCHEDULE, { timezone, paused: true }).previousRuns(1, now)[0];
+  }
 }
 
 /**

@@ -23,7 +23,6 @@ const { default: prisma } = await import("../app/db.server");
 console.log("demo: importing data/online-retail/online_retail.csv.gz (UCI Online Retail, CC BY 4.0)");
 const summary = await importOnlineRetailDemo();
 const overview = await getShopOverview(DEMO_SHOP);
-await prisma.$disconnect();
 
 const gbp = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP" });
 const totalRevenue = overview.revenueByCountry.reduce((sum, c) => sum + c.revenue, 0);
@@ -42,6 +41,19 @@ for (const c of overview.revenueByCountry.slice(0, 10)) {
   console.log(`  ${c.country.padEnd(8)} ${String(c.orders).padStart(6)} orders  ${gbp.format(c.revenue).padStart(16)}`);
 }
 console.log(`  (${overview.revenueByCountry.length} markets in all)`);
+
+// Score the demo shop the way the scheduled job does, as of the day after its last order (the
+// log ends on 2011-12-09): features, tiers, rules and risk for every customer, then alerts.
+const { scoreShop } = await import("../app/services/scoring.server");
+const { queueNotificationsAfterScoring } = await import("../app/services/scheduling.server");
+const { printScoringReport } = await import("./lib/scoring-report");
+const asOf = new Date("2011-12-10T12:00:00Z");
+const scoringStarted = performance.now();
+const scored = await scoreShop(DEMO_SHOP, { now: asOf });
+const scoringSeconds = (performance.now() - scoringStarted) / 1000;
+await queueNotificationsAfterScoring(DEMO_SHOP, scored, "Europe/London", asOf);
+await printScoringReport(DEMO_SHOP, scored, scoringSeconds);
+await prisma.$disconnect();
 
 if (serve) {
   if (!existsSync("build/server/index.js")) {

@@ -4,6 +4,7 @@ import { readOnlineRetailRows, type OnlineRetailRow } from "../lib/online-retail
 import { zonedWallTimeToUtc } from "../lib/time-zones";
 import type { CustomerVersion } from "../models/customer.server";
 import type { OrderVersion } from "../models/order.server";
+import { deleteShopData } from "../models/privacy.server";
 import { upsertShopDetails } from "../models/shop.server";
 import { customerVersionFrom, ingestVersions, orderVersionFrom } from "./ingestion.server";
 
@@ -156,10 +157,8 @@ export function customerPayloadFor(row: OnlineRetailRow): unknown {
  */
 export async function importOnlineRetailDemo(file?: string): Promise<DemoImportSummary> {
   const started = Date.now();
-  await prisma.$transaction([
-    prisma.order.deleteMany({ where: { shop: DEMO_SHOP } }),
-    prisma.customer.deleteMany({ where: { shop: DEMO_SHOP } }),
-  ]);
+  // A fresh demo shop every time: orders, customers, scores, runs, alerts and notifications.
+  await prisma.$transaction((tx) => deleteShopData(tx, DEMO_SHOP), { timeout: 120_000 });
   await upsertShopDetails(DEMO_SHOP, {
     name: "Online Retail (UCI demo)",
     currency: SHOP_CURRENCY,

@@ -77,8 +77,6 @@ INSERT INTO "new_CustomerScore" ("confidence", "customerShopifyId", "level", "li
 DROP TABLE "CustomerScore";
 ALTER TABLE "new_CustomerScore" RENAME TO "CustomerScore";
 CREATE INDEX "CustomerScore_shop_level_score_idx" ON "CustomerScore"("shop", "level", "score");
-CREATE INDEX "CustomerScore_shop_tier_idx" ON "CustomerScore"("shop", "tier");
-CREATE INDEX "CustomerScore_shop_changedAt_idx" ON "CustomerScore"("shop", "changedAt");
 CREATE TABLE "new_StorefrontEvent" (
     "shop" TEXT NOT NULL,
     "eventId" TEXT NOT NULL,

@@ -1,4 +1,7 @@
 -- DropIndex
+DROP INDEX "CustomerScore_shop_tier_idx";
+
+-- DropIndex
 DROP INDEX "StorefrontEvent_shop_eventId_key";
 
 -- AlterTable
@@ -93,9 +96,6 @@ CREATE UNIQUE INDEX "Notification_shop_dedupeKey_key" ON "Notification"("shop", 
 
 -- CreateIndex
 CREATE INDEX "Customer_shop_updatedAt_idx" ON "Customer"("shop", "updatedAt");
-
--- CreateIndex
-CREATE INDEX "CustomerScore_shop_changedAt_idx" ON "CustomerScore"("shop", "changedAt");
 
 -- CreateIndex
 CREATE INDEX "WebhookDelivery_status_receivedAt_idx" ON "WebhookDelivery"("status", "receivedAt");

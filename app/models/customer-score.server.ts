@@ -123,12 +123,20 @@ export async function readChangedCustomerIds(
        SELECT "shopifyId" AS id FROM "Customer"
        WHERE "shop" = ${param(1)} AND "updatedAt" > ${timestampParam(2)} AND "shopifyId" > ${param(3)}
        UNION
-       SELECT DISTINCT "customerShopifyId" AS id FROM "CustomerDailyActivity"
+       SELECT DISTINCT "customerShopifyId" AS id FROM "CustomerDailyActivity" ${recentRollupsIndex()}
        WHERE "shop" = ${param(4)} AND "day" >= ${param(5)} AND "customerShopifyId" > ${param(6)}
      ) AS changed ORDER BY id LIMIT ${Number(limit)}`,
     [shop, sqlTimestamp(since), after ?? "", shop, sinceDay, after ?? ""],
   );
   return rows.map((row) => String(row.id));
+}
+
+/**
+ * SQLite would otherwise walk the rollups' primary key (shop, customer > cursor) and read every
+ * rollup of the shop on every page; the few recent days are found through (shop, day).
+ */
+function recentRollupsIndex(): string {
+  return isSqlite() ? `INDEXED BY "CustomerDailyActivity_shop_day_idx"` : "";
 }
 
 /** Fills each customer's recent paid orders (from `ordersFrom`) and rollups (from `rollupsFromDay`). */

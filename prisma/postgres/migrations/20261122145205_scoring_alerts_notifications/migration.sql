@@ -95,7 +95,7 @@ CREATE INDEX "Notification_emailStatus_nextAttemptAt_idx" ON "Notification"("ema
 CREATE UNIQUE INDEX "Notification_shop_dedupeKey_key" ON "Notification"("shop", "dedupeKey");
 
 -- CreateIndex
-CREATE INDEX "Customer_shop_updatedAt_idx" ON "Customer"("shop", "updatedAt");
+CREATE INDEX "Customer_shop_updatedAt_shopifyId_idx" ON "Customer"("shop", "updatedAt", "shopifyId");
 
 -- CreateIndex
 CREATE INDEX "WebhookDelivery_status_receivedAt_idx" ON "WebhookDelivery"("status", "receivedAt");

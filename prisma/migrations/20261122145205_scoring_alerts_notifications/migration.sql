@@ -138,4 +138,4 @@ CREATE INDEX "Notification_emailStatus_nextAttemptAt_idx" ON "Notification"("ema
 CREATE UNIQUE INDEX "Notification_shop_dedupeKey_key" ON "Notification"("shop", "dedupeKey");
 
 -- CreateIndex
-CREATE INDEX "Customer_shop_updatedAt_idx" ON "Customer"("shop", "updatedAt");
+CREATE INDEX "Customer_shop_updatedAt_shopifyId_idx" ON "Customer"("shop", "updatedAt", "shopifyId");

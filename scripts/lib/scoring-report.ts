@@ -34,7 +34,12 @@ Tiers:`);
   }
   console.log("The ten riskiest customers:");
   for (const score of await riskiestCustomers(shop, 10)) {
-    const reasons = (JSON.parse(score.reasons) as { text: string }[]).map((reason) => reason.text).join("; ");
+    // The reasons that raise this customer's risk, strongest first (as the e-mails show them).
+    const reasons = (JSON.parse(score.reasons) as { text: string; contribution: number }[])
+      .filter((reason) => reason.contribution > 0)
+      .sort((a, b) => b.contribution - a.contribution)
+      .map((reason) => reason.text)
+      .join("; ");
     console.log(
       `  #${score.customerShopifyId.padEnd(8)} risk ${String(score.score).padStart(3)} (${score.level}, ${score.tier}, ${score.lifecycle}): ${reasons || "no purchase history"}`,
     );

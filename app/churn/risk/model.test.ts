@@ -181,6 +181,31 @@ describe("basket size and market inputs", () => {
     expect(small.reasons.map((r) => r.text)).toContain("small baskets (few items per order)");
   });
 
+  it("describes the customer's value, whichever way the shop's model learned it pushes", () => {
+    // A shop where LARGE baskets churn more (one-off wholesale orders): the reason must still say
+    // "small baskets" for a one-item buyer, with a contribution that lowers the risk.
+    const rows = basketRows(22).map((row) => ({ ...row, churned: !row.churned }));
+    const model = trainRiskModel(rows, 90);
+    const small = scoreRisk(
+      model,
+      buyer({ daysSinceLastOrder: 150, lineItemsPerOrder: 1, lastOrderLineItems: 1 }),
+      null,
+      10,
+    );
+    const basket = small.reasons.find((reason) => reason.feature === "log_line_items_per_order");
+    expect(basket).toBeDefined();
+    expect(basket!.text).toBe("small baskets (few items per order)");
+    const large = scoreRisk(
+      model,
+      buyer({ daysSinceLastOrder: 150, lineItemsPerOrder: 30, lastOrderLineItems: 30 }),
+      null,
+      10,
+    );
+    expect(large.reasons.find((reason) => reason.feature === "log_line_items_per_order")?.text).toBe(
+      "large baskets (many items per order)",
+    );
+  });
+
   it("treats unknown inputs as neutral, in training and in scoring, and never returns NaN", () => {
     const rows = basketRows(22).map((row, i) =>
       // A third of the shop's orders predate line-item counts: unknown, not zero.

@@ -29,22 +29,24 @@ export const RISK_FEATURES = [
 export type RiskFeatureName = (typeof RISK_FEATURES)[number];
 
 /** Merchant-facing wording of each feature for the "top reasons" of a score. */
-const REASON_TEXT: Record<RiskFeatureName, [whenRaisesRisk: string, whenLowersRisk: string]> = {
+/**
+ * How each input describes the customer: the first text when the customer's value is above the
+ * shop's average, the second when below. Which way that pushes the risk is the contribution's
+ * sign, learned per shop (large baskets may mean loyal buyers in one shop and one-off wholesale
+ * orders in another), so the text never assumes a direction.
+ */
+const REASON_TEXT: Record<RiskFeatureName, [whenAboveAverage: string, whenBelowAverage: string]> = {
   log_days_since_last_order: ["long time since the last order", "ordered recently"],
   log_days_since_first_order: ["first ordered long ago", "recently acquired"],
-  log_purchase_days: ["few purchases so far", "buys often"],
-  log_total_spent: ["low total spend", "high total spend"],
-  log_average_order_value: ["small orders", "large orders"],
-  log_purchase_days_90d: ["no purchases in the last 90 days", "several purchases in the last 90 days"],
+  log_purchase_days: ["buys often", "few purchases so far"],
+  log_total_spent: ["high total spend", "low total spend"],
+  log_average_order_value: ["large orders", "small orders"],
+  log_purchase_days_90d: ["several purchases in the last 90 days", "no purchases in the last 90 days"],
   bgnbd_no_purchase_logit: ["overdue for the usual buying rhythm", "on track with the usual buying rhythm"],
-  log_line_items_per_order: ["small baskets (few items per order)", "large baskets (many items per order)"],
-  log_last_order_line_items: ["few items in the last order", "many items in the last order"],
-  // A yes/no input: the text says which it is, the sign of the contribution says which way it pushes.
+  log_line_items_per_order: ["large baskets (many items per order)", "small baskets (few items per order)"],
+  log_last_order_line_items: ["many items in the last order", "few items in the last order"],
   in_main_market: ["buys from the shop's main market", "buys from outside the shop's main market"],
 };
-
-/** Inputs whose reason text describes the customer's value (index 0 when 1) rather than the direction. */
-const VALUE_DESCRIBED: ReadonlySet<RiskFeatureName> = new Set(["in_main_market"]);
 
 export type RiskLevel = "low" | "medium" | "high";
 export type RiskConfidence = "low" | "medium" | "high";
@@ -241,12 +243,17 @@ export function scoreRisk(
     probability,
     score,
     level: riskLevelFor(score),
-    reasons: topReasons(contributions, x, reasonCount),
+    reasons: topReasons(contributions, x, logistic.means, reasonCount),
     confidence: model.confidence,
   };
 }
 
-function topReasons(contributions: Float64Array, x: Float64Array, count: number): RiskReason[] {
+function topReasons(
+  contributions: Float64Array,
+  x: Float64Array,
+  means: readonly number[],
+  count: number,
+): RiskReason[] {
   const reasons: RiskReason[] = [];
   if (count <= 0) return reasons;
   // Selection of the largest |contribution| k times: k and the feature count are tiny, and this
@@ -263,8 +270,7 @@ function topReasons(contributions: Float64Array, x: Float64Array, count: number)
     const j = best;
     const feature = RISK_FEATURES[j];
     const [first, second] = REASON_TEXT[feature];
-    const firstApplies = VALUE_DESCRIBED.has(feature) ? x[j] > 0.5 : contributions[j] > 0;
-    reasons.push({ feature, text: firstApplies ? first : second, contribution: contributions[j] });
+    reasons.push({ feature, text: x[j] > means[j] ? first : second, contribution: contributions[j] });
   }
   return reasons;
 }

@@ -19,8 +19,7 @@ import { action as ordersUpdated } from "~/routes/webhooks.orders.updated";
 import { action as shopRedact } from "~/routes/webhooks.shop.redact";
 
 import { customerPayload, orderPayload } from "./fixtures/shopify/order-payload";
-import { uniqueShop } from "./support/shopify-webhooks";
-import { deliver } from "./support/webhook-routes";
+import { deliverAndDrain as deliver, uniqueShop } from "./support/shopify-webhooks";
 
 const CUSTOMER = "115310627314723954";
 const ORDER = "820982911946154508";

@@ -5,10 +5,14 @@ import { action as customersCreate } from "~/routes/webhooks.customers.create";
 import { action as ordersCreate } from "~/routes/webhooks.orders.create";
 
 import { customerPayload, orderPayload } from "./fixtures/shopify/order-payload";
-import { signedWebhookRequest, uniqueShop } from "./support/shopify-webhooks";
+import { drainQueuedWebhooks, signedWebhookRequest, uniqueShop } from "./support/shopify-webhooks";
 
-const call = (handler: typeof ordersCreate, request: Request) =>
-  handler({ request, params: {}, context: {} }) as Promise<Response>;
+/** Posts the delivery, then lets the queue apply it: assertions see what the app ends up storing. */
+async function call(handler: typeof ordersCreate, request: Request): Promise<Response> {
+  const response = (await handler({ request, params: {}, context: {} })) as Response;
+  await drainQueuedWebhooks();
+  return response;
+}
 
 async function rowsFor(shop: string) {
   const [orders, customers, deliveries] = await Promise.all([

@@ -3,8 +3,7 @@ import { Prisma } from "@prisma/client";
 import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggregates";
 import prisma from "../db.server";
 import { sortableId } from "../lib/ids";
-import { inChunks } from "./order.server";
-import { lockRecord } from "./record-lock.server";
+import { inChunks, lockRecords } from "./order.server";
 import type { Tx } from "./webhook-delivery.server";
 
 export interface CustomerVersion {
@@ -19,47 +18,6 @@ export interface CustomerVersion {
   marketingConsent: boolean;
   shopifyCreatedAt: Date;
   shopifyUpdatedAt: Date;
-}
-
-/**
- * Stores a customer version unless a newer one is already there (Shopify may deliver an older
- * update after a newer one) or the customer was deleted or redacted: a late create or update
- * never brings personal data back. Returns whether the row changed.
- */
-export async function saveCustomerVersion(tx: Tx, shop: string, version: CustomerVersion): Promise<boolean> {
-  const existing = await tx.customer.findUnique({
-    where: { shop_shopifyId: { shop, shopifyId: version.shopifyId } },
-    select: { shopifyUpdatedAt: true, deletedAt: true, redactedAt: true },
-  });
-  if (existing?.deletedAt || existing?.redactedAt) return false;
-  if (existing?.shopifyUpdatedAt && existing.shopifyUpdatedAt >= version.shopifyUpdatedAt) return false;
-  const { shopifyId, ...fields } = version;
-  await tx.customer.upsert({
-    where: { shop_shopifyId: { shop, shopifyId } },
-    create: { shop, shopifyId, ...fields },
-    update: fields,
-  });
-  return true;
-}
-
-/** Recomputes one customer's purchase aggregates from that customer's own orders. */
-export async function refreshCustomerAggregates(tx: Tx, shop: string, customerShopifyId: string): Promise<void> {
-  await lockCustomers(tx, shop, [customerShopifyId]);
-  const orders = await tx.order.findMany({
-    where: { shop, customerShopifyId, cancelledAt: null },
-    select: { processedAt: true, totalShop: true, refundedShop: true },
-  });
-  const aggregates = aggregatePurchases(
-    orders.map((o) => ({ processedAt: o.processedAt, netShop: Number(o.totalShop) - Number(o.refundedShop) })),
-  );
-  const data = { ...aggregates, recentIntervals: JSON.stringify(aggregates.recentIntervals) };
-  await tx.customer.upsert({
-    where: { shop_shopifyId: { shop, shopifyId: customerShopifyId } },
-    // An order can arrive before its customer's own webhook: keep its aggregates on a stub row
-    // that the customer webhook fills in later.
-    create: { shop, shopifyId: customerShopifyId, ...data },
-    update: data,
-  });
 }
 
 export async function countCustomers(shop: string): Promise<number> {
@@ -100,25 +58,34 @@ function aggregateData(purchases: PurchaseForAggregates[]) {
   return { ...aggregates, recentIntervals: JSON.stringify(aggregates.recentIntervals) };
 }
 
+export interface SavedCustomerVersions {
+  /** Customers inserted by this call (they carry the aggregates of `purchasesOfNew`). */
+  created: string[];
+  /** The versions written, inserted or updated. */
+  saved: CustomerVersion[];
+}
+
 /**
- * saveCustomerVersion for many customers at once: customers not stored yet are inserted in one
- * statement together with their purchase aggregates (from `purchasesOfNew`, the caller's orders
- * of this batch: a customer without a row has no stored orders, because storing an order always
- * creates its customer's row). Stored customers get the newer version; deleted or redacted ones
- * are left alone. Returns the ids inserted.
+ * Stores many customer versions at once. A version is written unless the same or a newer one is
+ * stored, or the customer was deleted or redacted: a late create or update never brings personal
+ * data back (the statement itself re-checks that, so even a redaction committed meanwhile wins).
+ * Customers not stored yet are inserted together with their purchase aggregates (from
+ * `purchasesOfNew`, the caller's orders of this batch: a customer without a row has no stored
+ * orders, because storing an order always creates its customer's row).
  */
 export async function saveCustomerVersions(
   tx: Tx,
   shop: string,
   versions: CustomerVersion[],
   purchasesOfNew: Map<string, PurchaseForAggregates[]>,
-): Promise<string[]> {
+): Promise<SavedCustomerVersions> {
   const newest = new Map<string, CustomerVersion>();
   for (const version of versions) {
     const seen = newest.get(version.shopifyId);
     if (!seen || seen.shopifyUpdatedAt < version.shopifyUpdatedAt) newest.set(version.shopifyId, version);
   }
-  if (newest.size === 0) return [];
+  if (newest.size === 0) return { created: [], saved: [] };
+  await lockCustomers(tx, shop, [...newest.keys()]);
   const existing = [];
   for (const ids of inChunks([...newest.keys()])) {
     existing.push(
@@ -130,6 +97,7 @@ export async function saveCustomerVersions(
   }
   const stored = new Map(existing.map((row) => [row.shopifyId, row]));
   const toCreate: Prisma.CustomerCreateManyInput[] = [];
+  const toUpdate: CustomerVersion[] = [];
   for (const version of newest.values()) {
     const row = stored.get(version.shopifyId);
     if (!row) {
@@ -138,23 +106,29 @@ export async function saveCustomerVersions(
     }
     if (row.deletedAt || row.redactedAt) continue;
     if (row.shopifyUpdatedAt && row.shopifyUpdatedAt >= version.shopifyUpdatedAt) continue;
-    const { shopifyId, ...fields } = version;
-    await tx.customer.update({ where: { shop_shopifyId: { shop, shopifyId } }, data: fields });
+    toUpdate.push(version);
   }
   await insertCustomers(tx, toCreate);
-  return toCreate.map((c) => c.shopifyId);
+  await updateCustomers(tx, shop, toUpdate);
+  const updated = new Set(toUpdate);
+  return {
+    created: toCreate.map((c) => c.shopifyId),
+    saved: [...newest.values()].filter((v) => !stored.has(v.shopifyId) || updated.has(v)),
+  };
 }
 
 /**
- * Serialises, per customer, the transactions that recompute their aggregates (PostgreSQL; SQLite
- * runs one writer at a time). Without it two transactions adding orders of one customer at once
- * (orders/create and orders/paid of the same order arrive together) would each count only their
- * own order, and the last to commit would write a total that misses the other. The lock is the
- * same per-customer key ingestCustomer takes, and works before the customer has a row. Keys are
- * taken in sorted order so that two batches cannot wait on each other.
+ * Serialises, per customer, the transactions that write them (PostgreSQL; SQLite runs one writer
+ * at a time). Without it two transactions adding orders of one customer at once (orders/create
+ * and orders/paid of the same order in two drains) would each count only their own order, and
+ * the last to commit would write a total that misses the other. The key is per customer, so it
+ * works before the customer has a row; keys are taken in sorted order in one statement.
  */
-async function lockCustomers(tx: Tx, shop: string, customerShopifyIds: string[]): Promise<void> {
-  for (const id of [...customerShopifyIds].sort()) await lockRecord(tx, `customer:${shop}:${id}`);
+export async function lockCustomers(tx: Tx, shop: string, customerShopifyIds: string[]): Promise<void> {
+  await lockRecords(
+    tx,
+    customerShopifyIds.map((id) => `customer:${shop}:${id}`),
+  );
 }
 
 const CUSTOMER_COLUMNS = [
@@ -181,7 +155,11 @@ const CUSTOMER_COLUMNS = [
   "updatedAt",
 ] as const;
 
-/** Multi-row INSERT of new customers (see insertOrders in order.server.ts for why not createMany). */
+const columnList = (columns: readonly string[]) => Prisma.raw(columns.map((c) => `"${c}"`).join(", "));
+const excludedSets = (columns: readonly string[]) =>
+  Prisma.raw(columns.map((c) => `"${c}" = excluded."${c}"`).join(", "));
+
+/** Multi-row INSERT of new customers (see upsertOrders in order.server.ts for why not createMany). */
 async function insertCustomers(tx: Tx, rows: Prisma.CustomerCreateManyInput[]): Promise<void> {
   const now = new Date();
   for (const chunk of inChunks(rows, 400)) {
@@ -211,12 +189,74 @@ async function insertCustomers(tx: Tx, rows: Prisma.CustomerCreateManyInput[]): 
           now,
         ])})`,
     );
-    const columns = Prisma.raw(CUSTOMER_COLUMNS.map((c) => `"${c}"`).join(", "));
-    await tx.$executeRaw`INSERT INTO "Customer" (${columns}) VALUES ${Prisma.join(values)}`;
+    await tx.$executeRaw`INSERT INTO "Customer" (${columnList(CUSTOMER_COLUMNS)}) VALUES ${Prisma.join(values)}`;
   }
 }
 
-/** refreshCustomerAggregates for many customers: one read of their orders, one write each. */
+const PROFILE_COLUMNS = [
+  "email",
+  "firstName",
+  "lastName",
+  "country",
+  "locale",
+  "state",
+  "tags",
+  "marketingConsent",
+  "shopifyCreatedAt",
+  "shopifyUpdatedAt",
+  "updatedAt",
+] as const;
+
+/**
+ * Newer versions of stored customers, in one statement per 400. The conflict clause repeats the
+ * rules (not deleted, not redacted, strictly newer) against the row as committed at write time.
+ */
+async function updateCustomers(tx: Tx, shop: string, versions: CustomerVersion[]): Promise<void> {
+  const now = new Date();
+  const columns = ["id", "shop", "shopifyId", ...PROFILE_COLUMNS, "createdAt"];
+  for (const chunk of inChunks(versions, 400)) {
+    const values = chunk.map(
+      (v) =>
+        Prisma.sql`(${Prisma.join([
+          sortableId(),
+          shop,
+          v.shopifyId,
+          v.email,
+          v.firstName,
+          v.lastName,
+          v.country,
+          v.locale,
+          v.state,
+          v.tags,
+          v.marketingConsent,
+          v.shopifyCreatedAt,
+          v.shopifyUpdatedAt,
+          now,
+          now,
+        ])})`,
+    );
+    await tx.$executeRaw`INSERT INTO "Customer" (${columnList(columns)}) VALUES ${Prisma.join(values)}
+      ON CONFLICT ("shop", "shopifyId") DO UPDATE SET ${excludedSets(PROFILE_COLUMNS)}
+      WHERE "Customer"."deletedAt" IS NULL AND "Customer"."redactedAt" IS NULL
+        AND ("Customer"."shopifyUpdatedAt" IS NULL OR "Customer"."shopifyUpdatedAt" < excluded."shopifyUpdatedAt")`;
+  }
+}
+
+const AGGREGATE_COLUMNS = [
+  "ordersCount",
+  "purchaseDays",
+  "totalSpent",
+  "firstOrderAt",
+  "lastOrderAt",
+  "recentIntervals",
+  "updatedAt",
+] as const;
+
+/**
+ * Recomputes the purchase aggregates of many customers from their own stored orders: one read of
+ * their orders and one multi-row write. An order can arrive before its customer's own webhook:
+ * its aggregates then go on a stub row that the customer webhook fills in later.
+ */
 export async function refreshCustomersAggregates(tx: Tx, shop: string, customerShopifyIds: string[]): Promise<void> {
   if (customerShopifyIds.length === 0) return;
   await lockCustomers(tx, shop, customerShopifyIds);
@@ -237,12 +277,26 @@ export async function refreshCustomersAggregates(tx: Tx, shop: string, customerS
       netShop: Number(o.totalShop) - Number(o.refundedShop),
     });
   }
-  for (const [shopifyId, purchases] of byCustomer) {
-    const data = aggregateData(purchases);
-    await tx.customer.upsert({
-      where: { shop_shopifyId: { shop, shopifyId } },
-      create: { shop, shopifyId, ...data },
-      update: data,
+  const now = new Date();
+  const columns = ["id", "shop", "shopifyId", ...AGGREGATE_COLUMNS, "createdAt"];
+  for (const chunk of inChunks([...byCustomer], 400)) {
+    const values = chunk.map(([shopifyId, purchases]) => {
+      const a = aggregatePurchases(purchases);
+      return Prisma.sql`(${Prisma.join([
+        sortableId(),
+        shop,
+        shopifyId,
+        a.ordersCount,
+        a.purchaseDays,
+        new Prisma.Decimal(a.totalSpent.toString()),
+        a.firstOrderAt,
+        a.lastOrderAt,
+        JSON.stringify(a.recentIntervals),
+        now,
+        now,
+      ])})`;
     });
+    await tx.$executeRaw`INSERT INTO "Customer" (${columnList(columns)}) VALUES ${Prisma.join(values)}
+      ON CONFLICT ("shop", "shopifyId") DO UPDATE SET ${excludedSets(AGGREGATE_COLUMNS)}`;
   }
 }

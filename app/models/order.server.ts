@@ -1,6 +1,7 @@
 import { Prisma } from "@prisma/client";
 
 import prisma from "../db.server";
+import { parseDatabaseUrl } from "../lib/database-url";
 import { sortableId } from "../lib/ids";
 import type { Tx } from "./webhook-delivery.server";
 
@@ -20,36 +21,6 @@ export interface OrderVersion {
   country: string | null;
   lineItemsCount: number;
   discountCodes: string[];
-}
-
-export type SaveOrderResult =
-  { saved: false } | { saved: true; customerShopifyId: string | null; previousCustomerShopifyId: string | null };
-
-/** Stores an order version unless a newer version of that order is already stored. */
-export async function saveOrderVersion(tx: Tx, shop: string, version: OrderVersion): Promise<SaveOrderResult> {
-  const existing = await tx.order.findUnique({
-    where: { shop_shopifyId: { shop, shopifyId: version.shopifyId } },
-    select: { shopifyUpdatedAt: true, customerShopifyId: true },
-  });
-  if (existing && existing.shopifyUpdatedAt >= version.shopifyUpdatedAt) return { saved: false };
-  const { shopifyId, discountCodes, totalShop, totalPresentment, refundedShop, ...fields } = version;
-  const data = {
-    ...fields,
-    totalShop: new Prisma.Decimal(totalShop),
-    totalPresentment: new Prisma.Decimal(totalPresentment),
-    refundedShop: new Prisma.Decimal(refundedShop),
-    discountCodes: JSON.stringify(discountCodes),
-  };
-  await tx.order.upsert({
-    where: { shop_shopifyId: { shop, shopifyId } },
-    create: { shop, shopifyId, ...data },
-    update: data,
-  });
-  return {
-    saved: true,
-    customerShopifyId: version.customerShopifyId,
-    previousCustomerShopifyId: existing?.customerShopifyId ?? null,
-  };
 }
 
 export async function countOrders(shop: string): Promise<number> {
@@ -81,8 +52,9 @@ export interface SavedOrderVersions {
 }
 
 /**
- * saveOrderVersion for many orders at once (backfill and reconciliation): the same newer-wins
- * rule, with one read for the whole batch and one multi-row insert for the orders not stored yet.
+ * Stores many order versions at once (webhook queue, backfill, reconciliation, demo import): a
+ * version is written unless the same or a newer version of that order is stored already, with
+ * one lock statement, one read and one multi-row upsert per 400 orders.
  */
 export async function saveOrderVersions(tx: Tx, shop: string, versions: OrderVersion[]): Promise<SavedOrderVersions> {
   const newest = new Map<string, OrderVersion>();
@@ -91,6 +63,12 @@ export async function saveOrderVersions(tx: Tx, shop: string, versions: OrderVer
     if (!seen || seen.shopifyUpdatedAt < version.shopifyUpdatedAt) newest.set(version.shopifyId, version);
   }
   if (newest.size === 0) return { saved: [], previousCustomerShopifyIds: [] };
+  // Two transactions writing versions of one order (two queue drainers, a drain and a backfill
+  // page) would otherwise both pass the newer-wins check below and the older could commit last.
+  await lockRecords(
+    tx,
+    [...newest.keys()].map((id) => `order:${shop}:${id}`),
+  );
   const existing = [];
   for (const ids of inChunks([...newest.keys()])) {
     existing.push(
@@ -101,22 +79,17 @@ export async function saveOrderVersions(tx: Tx, shop: string, versions: OrderVer
     );
   }
   const stored = new Map(existing.map((row) => [row.shopifyId, row]));
-  const toCreate: Prisma.OrderCreateManyInput[] = [];
+  const toWrite: Prisma.OrderCreateManyInput[] = [];
   const saved: OrderVersion[] = [];
   const previous = new Set<string>();
   for (const version of newest.values()) {
     const row = stored.get(version.shopifyId);
     if (row && row.shopifyUpdatedAt >= version.shopifyUpdatedAt) continue;
     saved.push(version);
-    const { shopifyId, ...data } = orderData(version);
-    if (!row) {
-      toCreate.push({ shop, shopifyId, ...data });
-      continue;
-    }
-    if (row.customerShopifyId) previous.add(row.customerShopifyId);
-    await tx.order.update({ where: { shop_shopifyId: { shop, shopifyId } }, data });
+    if (row?.customerShopifyId) previous.add(row.customerShopifyId);
+    toWrite.push({ shop, ...orderData(version) });
   }
-  await insertOrders(tx, toCreate);
+  await upsertOrders(tx, toWrite);
   return { saved, previousCustomerShopifyIds: [...previous] };
 }
 
@@ -143,12 +116,13 @@ const ORDER_COLUMNS = [
 ] as const;
 
 /**
- * Multi-row INSERT of new orders. Prisma's createMany costs about 0.3 ms per row in its query
+ * Multi-row INSERT of orders, updating the stored row of an order that has one (the caller has
+ * already decided these versions win). Prisma's createMany costs about 0.3 ms per row in its query
  * compiler, too slow for a million-order backfill; a raw statement with bound parameters costs a
  * fraction of that. Values go through the same driver adapter as Prisma's own writes (Date and
  * Decimal parameters are encoded the way the client encodes them), so rows read back the same.
  */
-async function insertOrders(tx: Tx, rows: Prisma.OrderCreateManyInput[]): Promise<void> {
+async function upsertOrders(tx: Tx, rows: Prisma.OrderCreateManyInput[]): Promise<void> {
   const now = new Date();
   for (const chunk of inChunks(rows, 400)) {
     const values = chunk.map(
@@ -176,9 +150,16 @@ async function insertOrders(tx: Tx, rows: Prisma.OrderCreateManyInput[]): Promis
         ])})`,
     );
     const columns = Prisma.raw(ORDER_COLUMNS.map((c) => `"${c}"`).join(", "));
-    await tx.$executeRaw`INSERT INTO "Order" (${columns}) VALUES ${Prisma.join(values)}`;
+    await tx.$executeRaw`INSERT INTO "Order" (${columns}) VALUES ${Prisma.join(values)} ON CONFLICT ("shop", "shopifyId") DO UPDATE SET ${ORDER_UPDATES}`;
   }
 }
+
+// Everything but the row's own identity and creation time follows the newer version.
+const ORDER_UPDATES = Prisma.raw(
+  ORDER_COLUMNS.filter((c) => !["id", "shop", "shopifyId", "createdAt"].includes(c))
+    .map((c) => `"${c}" = excluded."${c}"`)
+    .join(", "),
+);
 
 function orderData(version: OrderVersion) {
   const { discountCodes, totalShop, totalPresentment, refundedShop, ...fields } = version;
@@ -199,4 +180,22 @@ export function inChunks<T>(items: T[], size = 500): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
+}
+
+const provider = parseDatabaseUrl(process.env.DATABASE_URL).provider;
+
+/**
+ * lockRecord (record-lock.server.ts) for many keys in one statement: PostgreSQL transaction-scoped
+ * advisory locks taken in sorted key order, so two transactions locking overlapping sets cannot
+ * wait on each other. SQLite runs one write transaction at a time and needs none.
+ */
+export async function lockRecords(tx: Tx, keys: string[]): Promise<void> {
+  if (provider !== "postgresql" || keys.length === 0) return;
+  const sorted = [...new Set(keys)].sort();
+  for (const chunk of inChunks(sorted, 1000)) {
+    // PostgreSQL evaluates a volatile output expression after the ORDER BY sort, so the locks are
+    // taken in key order; "C" compares bytes, as the sort above does, so chunks agree with it.
+    const values = Prisma.join(chunk.map((key) => Prisma.sql`(${key}::text)`));
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (VALUES ${values}) AS keys (k) ORDER BY k COLLATE "C"`;
+  }
 }

@@ -1,8 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 
-import { OrderWebhookPayload } from "../integrations/shopify/webhook-payloads";
-import { ingestOrder } from "../services/ingestion.server";
-import { receiveWebhook } from "../services/webhooks.server";
+import { receiveQueuedWebhook } from "../services/webhooks.server";
 
-export const action = ({ request }: ActionFunctionArgs) =>
-  receiveWebhook(request, { schema: OrderWebhookPayload, apply: ingestOrder });
+// Stored as a pending delivery and answered 200; app/services/webhook-queue.server.ts applies it.
+export const action = ({ request }: ActionFunctionArgs) => receiveQueuedWebhook(request, "order");

@@ -6,14 +6,12 @@ import {
 import type { PurchaseForAggregates } from "../churn/aggregates";
 import { amountRemoved } from "../lib/money";
 import {
-  refreshCustomerAggregates,
+  lockCustomers,
   refreshCustomersAggregates,
-  saveCustomerVersion,
   saveCustomerVersions,
   type CustomerVersion,
 } from "../models/customer.server";
-import { saveOrderVersion, saveOrderVersions, type OrderVersion } from "../models/order.server";
-import { lockRecord } from "../models/record-lock.server";
+import { saveOrderVersions, type OrderVersion } from "../models/order.server";
 import { ensureShop } from "../models/shop.server";
 import type { Tx } from "../models/webhook-delivery.server";
 
@@ -60,33 +58,27 @@ export function customerVersionFrom(payload: CustomerWebhookPayload): CustomerVe
   };
 }
 
-/** Stores an order version and brings its customer's aggregates up to date. */
+/**
+ * One order version and its customer's aggregates (a single change outside the webhook queue).
+ * The same path as a batch of one, so single and batch writes cannot drift apart.
+ */
 export async function ingestOrder(
   tx: Tx,
   shop: string,
   payload: OrderWebhookPayload,
 ): Promise<"processed" | "ignored"> {
-  await ensureShop(shop, tx);
-  const version = orderVersionFrom(payload);
-  await lockRecord(tx, `order:${shop}:${version.shopifyId}`);
-  const result = await saveOrderVersion(tx, shop, version);
-  if (!result.saved) return "ignored";
-  const customers = new Set([result.customerShopifyId, result.previousCustomerShopifyId]);
-  for (const customer of customers) {
-    if (customer) await refreshCustomerAggregates(tx, shop, customer);
-  }
-  return "processed";
+  const result = await ingestVersions(tx, shop, { customers: [], orders: [orderVersionFrom(payload)] });
+  return result.saved.orders.size > 0 ? "processed" : "ignored";
 }
 
+/** One customer version; a deleted or redacted customer, or an older version, changes nothing. */
 export async function ingestCustomer(
   tx: Tx,
   shop: string,
   payload: CustomerWebhookPayload,
 ): Promise<"processed" | "ignored"> {
-  await ensureShop(shop, tx);
-  const version = customerVersionFrom(payload);
-  await lockRecord(tx, `customer:${shop}:${version.shopifyId}`);
-  return (await saveCustomerVersion(tx, shop, version)) ? "processed" : "ignored";
+  const result = await ingestVersions(tx, shop, { customers: [customerVersionFrom(payload)], orders: [] });
+  return result.saved.customers.size > 0 ? "processed" : "ignored";
 }
 
 export interface VersionBatch {
@@ -94,15 +86,18 @@ export interface VersionBatch {
   orders: OrderVersion[];
 }
 
+export interface IngestedVersions {
+  customersCreated: number;
+  ordersSaved: number;
+  /** The versions of the batch that were written (the others were older than what is stored). */
+  saved: { orders: Set<OrderVersion>; customers: Set<CustomerVersion> };
+}
+
 /**
- * Many customers and orders at once (the demo import, a backfill page), with the same
- * newer-wins rule as one webhook but a handful of statements per batch instead of per order.
+ * Many customers and orders at once (the webhook queue, the demo import, a backfill page), with
+ * the newer-wins rule by `updated_at` and a handful of statements per batch instead of per order.
  */
-export async function ingestVersions(
-  tx: Tx,
-  shop: string,
-  batch: VersionBatch,
-): Promise<{ customersCreated: number; ordersSaved: number }> {
+export async function ingestVersions(tx: Tx, shop: string, batch: VersionBatch): Promise<IngestedVersions> {
   await ensureShop(shop, tx);
   const { saved, previousCustomerShopifyIds } = await saveOrderVersions(tx, shop, batch.orders);
   const purchases = new Map<string, PurchaseForAggregates[]>();
@@ -114,10 +109,21 @@ export async function ingestVersions(
     }
     purchases.set(order.customerShopifyId, list);
   }
-  const created = new Set(await saveCustomerVersions(tx, shop, batch.customers, purchases));
+  // Every customer this batch may write, locked at once and in order (see lockCustomers).
+  await lockCustomers(tx, shop, [
+    ...batch.customers.map((c) => c.shopifyId),
+    ...purchases.keys(),
+    ...previousCustomerShopifyIds,
+  ]);
+  const customers = await saveCustomerVersions(tx, shop, batch.customers, purchases);
+  const created = new Set(customers.created);
   // Customers inserted just now carry this batch's aggregates already; every other customer the
   // batch touched is recomputed from the orders stored for them.
   const stale = [...new Set([...purchases.keys(), ...previousCustomerShopifyIds])].filter((id) => !created.has(id));
   await refreshCustomersAggregates(tx, shop, stale);
-  return { customersCreated: created.size, ordersSaved: saved.length };
+  return {
+    customersCreated: created.size,
+    ordersSaved: saved.length,
+    saved: { orders: new Set(saved), customers: new Set(customers.saved) },
+  };
 }

@@ -1,9 +1,12 @@
 // `npm run bench -- webhooks [--db sqlite|postgres] [--amount 6000] [--connections 10] [--build]`
 // Starts the webhook server in its own process on 127.0.0.1 against a fresh database, fires
 // signed orders/create deliveries at it from this process with autocannon (each one a distinct
-// delivery: its own webhook id and order id, bodies signed beforehand), then checks that every
-// delivery answered 2xx is in the database, and prints as its last line
-// {"bench":"webhooks","db":"sqlite","deliveries_per_s":N,"p50_ms":N,"p99_ms":N,"errors":N,"lost":N}
+// delivery: its own webhook id and order id, bodies signed beforehand), waits until the server's
+// queue drainer has applied every pending delivery, then checks that every delivery answered 2xx
+// was applied (its delivery processed and its order stored), and prints as its last line
+// {"bench":"webhooks","db":"sqlite","deliveries_per_s":N,"p50_ms":N,"p99_ms":N,"errors":N,"lost":N,"drained_ms":N}
+// deliveries_per_s counts answered deliveries over the load's duration; drained_ms is how long
+// after the load the last pending delivery was applied.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,34 +89,36 @@ interface Delivery {
   headers: Record<string, string>;
 }
 
+const orderIdOf = (i: number) => String(7_000_000_000_000_000n + BigInt(i));
+
+/** Delivery i: its own webhook id and order, one of 1,000 customers, signed like Shopify signs. */
+function delivery(i: number, webhookId = `bench-${process.pid}-${i}`): Delivery {
+  const day = String(1 + (Math.abs(i) % 28)).padStart(2, "0");
+  const body = JSON.stringify(
+    orderPayload({
+      orderId: orderIdOf(i),
+      customerId: String(6_000_000_000_000_000n + BigInt(Math.abs(i) % 1_000)),
+      createdAt: `2026-10-${day}T10:00:00Z`,
+    }),
+  );
+  return {
+    webhookId,
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-shopify-hmac-sha256": shopifyWebhookHmac(body, SECRET),
+      "x-shopify-topic": "orders/create",
+      "x-shopify-shop-domain": SHOP,
+      "x-shopify-api-version": "2026-10",
+      "x-shopify-webhook-id": webhookId,
+      "x-shopify-event-id": `event-${webhookId}`,
+      "x-shopify-triggered-at": new Date().toISOString(),
+    },
+  };
+}
+
 function deliveries(count: number): Delivery[] {
-  const list: Delivery[] = [];
-  for (let i = 0; i < count; i++) {
-    const webhookId = `bench-${process.pid}-${i}`;
-    const day = String(1 + (i % 28)).padStart(2, "0");
-    const body = JSON.stringify(
-      orderPayload({
-        orderId: String(7_000_000_000_000_000n + BigInt(i)),
-        customerId: String(6_000_000_000_000_000n + BigInt(i % 1_000)),
-        createdAt: `2026-10-${day}T10:00:00Z`,
-      }),
-    );
-    list.push({
-      webhookId,
-      body,
-      headers: {
-        "content-type": "application/json",
-        "x-shopify-hmac-sha256": shopifyWebhookHmac(body, SECRET),
-        "x-shopify-topic": "orders/create",
-        "x-shopify-shop-domain": SHOP,
-        "x-shopify-api-version": "2026-10",
-        "x-shopify-webhook-id": webhookId,
-        "x-shopify-event-id": `event-${webhookId}`,
-        "x-shopify-triggered-at": new Date().toISOString(),
-      },
-    });
-  }
-  return list;
+  return Array.from({ length: count }, (_, i) => delivery(i));
 }
 
 interface LoadResult {
@@ -158,28 +163,51 @@ export async function run(args: string[]): Promise<void> {
   const planned = deliveries(amount);
 
   try {
-    // Warm-up (first-request compilation, connection pools) outside the measurement.
-    await fetch(`http://127.0.0.1:${port}/webhooks/orders/create`, { method: "POST", body: "{}" }).catch(
-      () => undefined,
-    );
+    // Warm-up (first-request compilation, connection pools, the first drain) outside the
+    // measurement, with one delivery of an order and a webhook id the load does not use.
+    const warmUp = delivery(-1, `warm-up-${process.pid}`);
+    await fetch(`http://127.0.0.1:${port}/webhooks/orders/create`, {
+      method: "POST",
+      headers: warmUp.headers,
+      body: warmUp.body,
+    }).catch(() => undefined);
 
     const result = runLoad(planned, port, connections);
     const answered2xx = new Set(result.answered2xx);
 
     process.env.DATABASE_URL = url;
     const { default: prisma } = await import("../../app/db.server");
-    const stored = new Set(
-      (await prisma.webhookDelivery.findMany({ where: { shop: SHOP }, select: { webhookId: true } })).map(
-        (d) => d.webhookId,
-      ),
+    // An answered delivery is only safe once applied: wait for the server's drainer to finish.
+    const loadEnd = Date.now();
+    const drainLimitMs = Number(option(args, "drain-timeout-ms", "300000"));
+    while ((await prisma.webhookDelivery.count({ where: { shop: SHOP, status: "pending" } })) > 0) {
+      if (Date.now() - loadEnd > drainLimitMs) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const drainedMs = Date.now() - loadEnd;
+    const applied = new Set(
+      (
+        await prisma.webhookDelivery.findMany({
+          where: { shop: SHOP, status: "processed" },
+          select: { webhookId: true },
+        })
+      ).map((d) => d.webhookId),
     );
-    const orders = await prisma.order.count({ where: { shop: SHOP } });
+    const storedOrders = new Set(
+      (await prisma.order.findMany({ where: { shop: SHOP }, select: { shopifyId: true } })).map((o) => o.shopifyId),
+    );
+    const pending = await prisma.webhookDelivery.count({ where: { shop: SHOP, status: { not: "processed" } } });
+    // The customers' aggregates must add up to the orders stored (each order counted once).
+    const counted = await prisma.customer.aggregate({ where: { shop: SHOP }, _sum: { ordersCount: true } });
     await prisma.$disconnect();
-    const lost = [...answered2xx].filter((id) => !stored.has(id)).length;
+    const orderOf = new Map(planned.map((d, i) => [d.webhookId, orderIdOf(i)]));
+    const lost = [...answered2xx].filter((id) => !applied.has(id) || !storedOrders.has(orderOf.get(id) ?? "")).length;
     const errors = result.errors + result.timeouts + result.non2xx;
     console.error(
-      `${result.total} requests in ${result.duration.toFixed(1)} s, ${answered2xx.size} answered 2xx, ` +
-        `${stored.size} deliveries and ${orders} orders stored`,
+      `${result.total} requests in ${result.duration.toFixed(1)} s, ${answered2xx.size} answered 2xx; ` +
+        `queue drained ${drainedMs} ms after the load: ${applied.size} deliveries applied, ` +
+        `${pending} not applied, ${storedOrders.size} orders stored, ` +
+        `${counted._sum.ordersCount ?? 0} counted in customer aggregates`,
     );
     console.log(
       JSON.stringify({
@@ -190,6 +218,7 @@ export async function run(args: string[]): Promise<void> {
         p99_ms: result.p99,
         errors,
         lost,
+        drained_ms: drainedMs,
       }),
     );
   } finally {

@@ -44,3 +44,31 @@ export function signedWebhookRequest(delivery: WebhookDelivery, url = "https://c
 export function uniqueShop(prefix = "test"): string {
   return `${prefix}-${randomUUID().slice(0, 8)}.myshopify.com`;
 }
+
+/**
+ * Applies every queued order and customer delivery, as the app's drainer does moments after it
+ * answered 200: tests that check what a delivery stored call this first. (Imported lazily, so
+ * that the signing helpers above stay free of app code for the bench.)
+ */
+export async function drainQueuedWebhooks(): Promise<void> {
+  const { drainWebhookQueue } = await import("../../app/services/webhook-queue.server");
+  await drainWebhookQueue();
+}
+
+type RouteAction = (args: {
+  request: Request;
+  params: Record<string, string>;
+  context: Record<string, unknown>;
+}) => unknown;
+
+/** Calls a route's action the way Remix does, with a delivery signed like Shopify signs it. */
+export async function postWebhook(action: RouteAction, delivery: WebhookDelivery): Promise<Response> {
+  return (await action({ request: signedWebhookRequest(delivery), params: {}, context: {} })) as Response;
+}
+
+/** postWebhook, then the queue drained: what the delivery ends up storing is there to check. */
+export async function deliverAndDrain(action: RouteAction, delivery: WebhookDelivery): Promise<Response> {
+  const response = await postWebhook(action, delivery);
+  await drainQueuedWebhooks();
+  return response;
+}

@@ -125,13 +125,47 @@ describe.skipIf(!onSqlite)("SQLite bulk writer", () => {
       customers: 2,
       orders: 4,
     });
+    let committed = false;
+    void commit?.then(() => (committed = true));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await prisma.order.count({ where: { shop } })).toBe(0);
+    // Still waiting for the lock, and the process kept running (this timer fired).
+    expect(committed).toBe(false);
     release();
     await holder;
     await commit;
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await prisma.order.count({ where: { shop } })).toBe(4);
     expect(await prisma.syncCursor.count({ where: { shop } })).toBe(1);
+  });
+
+  it("keeps a plain statement out of another request's open transaction (it waits, then stands alone)", async () => {
+    const shop = uniqueShop("sqlite-serial");
+    let release = () => undefined as void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const doomed = prisma
+      .$transaction(async (tx) => {
+        await tx.syncCursor.create({ data: { shop, name: "doomed", value: "x" } });
+        await held;
+        throw new Error("roll back");
+      })
+      .catch(() => "rolled back");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Issued while the transaction is open: before the fix it ran inside it and vanished with it.
+    // A raw statement (as the storefront event writer issues) is not wrapped in a transaction of its own.
+    const plain = prisma
+      .$executeRawUnsafe(
+        `INSERT INTO "SyncCursor" ("shop", "name", "value", "updatedAt") VALUES (?, 'plain', 'y', ?)`,
+        shop,
+        new Date().toISOString(),
+      )
+      .then((count) => count); // Prisma queries are lazy: .then() sends it now, while the transaction is open.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(await doomed).toBe("rolled back");
+    await plain;
+    const names = (await prisma.syncCursor.findMany({ where: { shop } })).map((row) => row.name);
+    expect(names).toEqual(["plain"]);
   });
 });

@@ -8,6 +8,7 @@ import { reconcileShop } from "../services/reconciliation.server";
 import { queueNotificationsAfterScoring, shopsDueForScoring } from "../services/scheduling.server";
 import { type ScoreRunKind } from "../models/score-run.server";
 import { scoreShop } from "../services/scoring.server";
+import { drainWebhookQueue } from "../services/webhook-queue.server";
 import { JOB, jobs } from "./index.server";
 import { ALL_SHOPS, type JobRunner } from "./runner.server";
 
@@ -49,9 +50,13 @@ export function registerJobs(runner: JobRunner = jobs): void {
   runner.register(JOB.deliverEmails, async () => {
     await deliverOutbox();
   });
+  runner.register(JOB.drainWebhooks, async () => {
+    await drainWebhookQueue();
+  });
   runner.register(JOB.schedulerTick, async () => {
     for (const shop of await shopsDueForScoring()) runner.enqueue(JOB.scoreFull, shop);
     runner.enqueue(JOB.deliverEmails, ALL_SHOPS);
+    runner.enqueue(JOB.drainWebhooks, ALL_SHOPS);
   });
   runner.register(JOB.reconcileTick, async () => {
     for (const shop of await shopsReadyForReconciliation()) runner.enqueue(JOB.reconcileShop, shop);
@@ -69,6 +74,8 @@ export async function startJobs(options: { runner?: JobRunner } = {}): Promise<(
   registerJobs(runner);
   await runner.start();
   for (const shop of await shopsWithActiveBackfill()) runner.enqueue(JOB.backfillAdvance, shop);
+  // Deliveries a crashed process stored but never applied.
+  runner.enqueue(JOB.drainWebhooks, ALL_SHOPS);
   logger.info("jobs started");
   return () => runner.stop();
 }

@@ -18,6 +18,8 @@ export const JOB = {
   syncMetafields: "metafields.sync",
   /** Sends the queued e-mails of every shop (retried with backoff while SMTP is down). */
   deliverEmails: "notifications.deliver",
+  /** Applies webhook deliveries still pending (the routes drain at once; this sweeps after a crash). */
+  drainWebhooks: "webhooks.drain",
   /** Every minute: enqueues the shops whose scoring schedule came due, and the e-mail outbox. */
   schedulerTick: "scheduler.tick",
   /** Every hour: enqueues reconciliation for installed shops. */

@@ -24,15 +24,6 @@ export async function countCustomers(shop: string): Promise<number> {
   return prisma.customer.count({ where: { shop, deletedAt: null } });
 }
 
-/** True when the customer was deleted in Shopify or redacted: such a row is never filled again. */
-export async function isCustomerGone(tx: Tx, shop: string, shopifyId: string): Promise<boolean> {
-  const row = await tx.customer.findUnique({
-    where: { shop_shopifyId: { shop, shopifyId } },
-    select: { deletedAt: true, redactedAt: true },
-  });
-  return Boolean(row?.deletedAt || row?.redactedAt);
-}
-
 /**
  * customers/delete: keeps a tombstone (the id, the purchase aggregates for shop totals, and
  * deletedAt) so that a late create/update delivery cannot bring the customer back, and drops the

@@ -1,25 +1,13 @@
-import type { CustomerWebhookPayload } from "../integrations/shopify/webhook-payloads";
 import { numericIdFromGid } from "../integrations/shopify/webhook-payloads";
 import type { CustomerDeletePayload } from "../integrations/shopify/lifecycle-payloads";
 import { jobs } from "../jobs/index.server";
 import { logger } from "../lib/logger.server";
 import { cancelActiveBackfills } from "../models/backfill-run.server";
-import { isCustomerGone, markCustomerDeleted } from "../models/customer.server";
+import { markCustomerDeleted } from "../models/customer.server";
 import { ensureShop, markShopUninstalled } from "../models/shop.server";
 import type { Tx } from "../models/webhook-delivery.server";
-import { ingestCustomer } from "./ingestion.server";
 
 // Customer and shop lifecycle webhooks other than plain order/customer versions.
-
-/** customers/update: like customers/create, except that a deleted or redacted customer stays gone. */
-export async function ingestCustomerUpdate(
-  tx: Tx,
-  shop: string,
-  payload: CustomerWebhookPayload,
-): Promise<"processed" | "ignored"> {
-  if (await isCustomerGone(tx, shop, numericIdFromGid(payload.admin_graphql_api_id))) return "ignored";
-  return ingestCustomer(tx, shop, payload);
-}
 
 /** customers/delete: the customer stops being scored and contacted; personal fields are emptied. */
 export async function deleteCustomer(

@@ -11,7 +11,7 @@ import {
   jsonTextList,
   numberFromColumn,
   param,
-  prismaExecutor,
+  postgresExecutor,
   quotedColumns,
   selectFromJsonRows,
   type SqlExecutor,
@@ -28,8 +28,8 @@ import {
 
 /** The connection a scoring run uses; close it when the run ends. */
 export async function scoringConnection(): Promise<SqlExecutor> {
-  if (isSqlite()) return sqliteExecutor(parseDatabaseUrl(process.env.DATABASE_URL).location);
-  return prismaExecutor(prisma, (work) => prisma.$transaction((tx) => work(tx), { timeout: 120_000 }));
+  const target = parseDatabaseUrl(process.env.DATABASE_URL);
+  return target.provider === "sqlite" ? sqliteExecutor(target.location) : postgresExecutor(target.location);
 }
 
 const CUSTOMER_COLUMNS = `"shopifyId", "country", "shopifyCreatedAt", "ordersCount", "purchaseDays", "totalSpent",

@@ -82,9 +82,9 @@ export function quotedColumns(names: readonly string[]): string {
 export type SqlRow = Record<string, unknown>;
 
 /**
- * Where the models' hand-written SQL runs: Prisma's connection (PostgreSQL), or on SQLite a
- * direct better-sqlite3 connection, which skips about a millisecond of Prisma per statement and
- * per-row mapping on hot paths such as scoring a million customers.
+ * Where hot-path SQL runs (scoring a million customers): a private driver connection, node-postgres
+ * or better-sqlite3, which skips about a millisecond of Prisma per statement and its per-row
+ * mapping. The same SQL text serves both (see param / timestampParam / jsonTextList).
  */
 export interface SqlExecutor {
   all(sql: string, params: readonly unknown[]): Promise<SqlRow[]>;
@@ -92,24 +92,6 @@ export interface SqlExecutor {
   /** Runs `work` in one transaction (on SQLite: BEGIN IMMEDIATE, retried while another writer holds the lock). */
   transaction<T>(work: (sql: SqlExecutor) => Promise<T>): Promise<T>;
   close(): void;
-}
-
-type PrismaLike = {
-  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
-  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
-};
-
-export function prismaExecutor(
-  client: PrismaLike,
-  transaction: <T>(work: (tx: PrismaLike) => Promise<T>) => Promise<T>,
-): SqlExecutor {
-  return {
-    all: (sql, params) => client.$queryRawUnsafe<SqlRow[]>(sql, ...params),
-    run: (sql, params) => client.$executeRawUnsafe(sql, ...params),
-    transaction: (work) =>
-      transaction((tx) => work(prismaExecutor(tx, () => Promise.reject(new Error("nested transaction"))))),
-    close: () => undefined,
-  };
 }
 
 const BUSY_LIMIT_MS = 60_000;
@@ -162,6 +144,45 @@ export async function sqliteExecutor(file: string): Promise<SqlExecutor> {
       }
     },
     close: () => db.close(),
+  };
+  return executor;
+}
+
+/**
+ * A private PostgreSQL connection (node-postgres) for one unit of work. Timestamps come back as
+ * the text PostgreSQL sends (UTC by convention, see dateFromColumn) and numerics as strings, so
+ * nothing depends on the process's time zone.
+ */
+export async function postgresExecutor(url: string): Promise<SqlExecutor> {
+  const { default: pg } = await import("pg");
+  const RAW_TEXT = new Set([1114, 1184, 1082]);
+  const client = new pg.Client({
+    connectionString: url,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        RAW_TEXT.has(oid)
+          ? (value: string) => value
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  await client.connect();
+  const executor: SqlExecutor = {
+    all: async (sql, params) => (await client.query(sql, [...params])).rows as SqlRow[],
+    run: async (sql, params) => (await client.query(sql, [...params])).rowCount ?? 0,
+    async transaction(work) {
+      await client.query("BEGIN");
+      try {
+        const result = await work(executor);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    },
+    close: () => {
+      client.end().catch(() => undefined);
+    },
   };
   return executor;
 }

@@ -164,6 +164,35 @@ describe("customers/data_request", () => {
 });
 
 describe("customers/redact", () => {
+  it("empties the bodies of failed deliveries about the customer, and only those", async () => {
+    const shop = uniqueShop();
+    await seedCustomer(shop);
+    const failed = (webhookId: string, customerId: string) =>
+      prisma.webhookDelivery.create({
+        data: {
+          shop,
+          webhookId,
+          topic: "customers/update",
+          status: "failed",
+          reason: "set aside",
+          payload: `{"admin_graphql_api_id":"gid://shopify/Customer/${customerId}","email":"someone@example.com"}`,
+        },
+      });
+    await failed("failed-about-them", CUSTOMER);
+    await failed("failed-about-another", `${CUSTOMER}9`);
+
+    await deliver(customersRedact, { topic: "customers/redact", shop, body: null, rawBody: redactBody(shop) });
+
+    const rows = await prisma.webhookDelivery.findMany({
+      where: { shop, status: "failed" },
+      orderBy: { webhookId: "asc" },
+    });
+    expect(rows.map((row) => [row.webhookId, row.payload === null])).toEqual([
+      ["failed-about-another", false],
+      ["failed-about-them", true],
+    ]);
+  });
+
   it("erases the customer's personal data and events, detaches their orders, and keeps other shops intact", async () => {
     const shop = uniqueShop();
     const neighbour = uniqueShop();

@@ -138,6 +138,12 @@ export async function redactCustomerData(
   });
   // Notifications name the customer: those about them go before their alerts do.
   await deleteCustomerNotifications(tx, shop, customerShopifyId);
+  // Deliveries set aside as failed keep their body for a retry; one about this customer may hold
+  // their e-mail and address, so the body goes (pending ones were applied before this redact).
+  await tx.webhookDelivery.updateMany({
+    where: { shop, status: "failed", payload: { contains: `gid://shopify/Customer/${customerShopifyId}"` } },
+    data: { payload: null },
+  });
   const deleted = await Promise.all([
     tx.customerDailyActivity.deleteMany({ where: byCustomer }),
     tx.customerScore.deleteMany({ where: byCustomer }),

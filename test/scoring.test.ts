@@ -134,7 +134,8 @@ describe("scoring a shop", () => {
     const byId = new Map(scores.map((s) => [s.customerShopifyId, s.score]));
     const mean = (list: string[]) => list.reduce((sum, id) => sum + (byId.get(id) ?? 0), 0) / list.length;
     expect(mean(ids.filter((_, i) => i % 4 === 2))).toBeGreaterThan(mean(ids.filter((_, i) => i % 4 === 0 && i !== 5)));
-    expect(await prisma.customerScoreSnapshot.count({ where: { shop, day: "2026-11-20" } })).toBe(44);
+    // No history yet: snapshots keep the value a score had before it changed.
+    expect(await prisma.customerScoreSnapshot.count({ where: { shop } })).toBe(0);
 
     const again = await scoreShop(shop, { now: new Date(TODAY.getTime() + 3_600_000), batchSize: 10 });
     expect(again.status).toBe("already-completed");
@@ -145,6 +146,7 @@ describe("scoring a shop", () => {
     const shop = uniqueShop("score-unchanged");
     await seedShop(shop, 30);
     await scoreShop(shop, { now: TODAY, batchSize: 8 });
+    const firstScores = new Map((await scoresOf(shop)).map((row) => [row.customerShopifyId, row.score]));
     const before = await prisma.customerScore.findMany({
       where: { shop },
       select: { customerShopifyId: true, changedAt: true },
@@ -165,7 +167,12 @@ describe("scoring a shop", () => {
         before.find((b) => b.customerShopifyId === row.customerShopifyId)?.changedAt.getTime(),
     );
     expect(rewritten).toHaveLength(second.changed);
-    expect(await prisma.customerScoreSnapshot.count({ where: { shop, day: "2026-11-21" } })).toBe(second.changed);
+    const snapshots = await prisma.customerScoreSnapshot.findMany({ where: { shop, day: "2026-11-21" } });
+    expect(snapshots).toHaveLength(second.changed);
+    // Each snapshot holds the score the customer had until that day.
+    for (const snapshot of snapshots) {
+      expect(snapshot.score).toBe(firstScores.get(snapshot.customerShopifyId));
+    }
   });
 
   it("resumes after a crash mid-run and ends with the scores and alerts of an uninterrupted run", async () => {

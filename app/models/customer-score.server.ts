@@ -336,42 +336,56 @@ function upsertSql(table: string, columns: readonly (readonly [string, ColumnKin
 const WRITE_CHUNK = 2_000;
 
 /**
- * Writes the changed scores of one batch and a snapshot row for each under `day`: the score row
- * is the current state, the snapshot the history (written only on change; a day without a
- * snapshot carries the previous one forward).
+ * Writes the changed scores of one batch, and for each customer who had a score before, a snapshot
+ * of that previous value under `day`: the score row is the current state, the snapshots its
+ * history ("until `day` it was this"). The value on any past day is the first snapshot after that
+ * day, else the current row, so a customer whose score never changes costs no history rows, and
+ * only the first change of a day is kept.
  */
 export async function writeChangedScores(
   sql: SqlExecutor,
   shop: string,
   day: string,
   scores: readonly StoredScore[],
+  previous: readonly StoredScore[],
   at: Date,
 ): Promise<void> {
   const stamp = sqlTimestamp(at);
   for (let from = 0; from < scores.length; from += WRITE_CHUNK) {
-    const chunk = scores.slice(from, from + WRITE_CHUNK);
-    const scoreRows = chunk.map((s) => [
-      shop,
-      s.customerShopifyId,
-      s.score,
-      s.probability,
-      s.confidence,
-      s.level,
-      s.tier,
-      s.rfmGroup,
-      s.lifecycle,
-      s.reasons,
-      s.modelVersion,
-      stamp,
-      stamp,
-    ]);
-    const snapshotRows = chunk.map((s) => [shop, s.customerShopifyId, day, s.score, s.level, s.tier]);
+    const scoreRows = scores
+      .slice(from, from + WRITE_CHUNK)
+      .map((s) => [
+        shop,
+        s.customerShopifyId,
+        s.score,
+        s.probability,
+        s.confidence,
+        s.level,
+        s.tier,
+        s.rfmGroup,
+        s.lifecycle,
+        s.reasons,
+        s.modelVersion,
+        stamp,
+        stamp,
+      ]);
     await sql.run(upsertSql("CustomerScore", SCORE_COLUMNS, ["shop", "customerShopifyId"]), [
       JSON.stringify(scoreRows),
     ]);
-    await sql.run(upsertSql("CustomerScoreSnapshot", SNAPSHOT_COLUMNS, ["shop", "customerShopifyId", "day"]), [
-      JSON.stringify(snapshotRows),
-    ]);
+  }
+  for (let from = 0; from < previous.length; from += WRITE_CHUNK) {
+    const snapshotRows = previous
+      .slice(from, from + WRITE_CHUNK)
+      .map((s) => [shop, s.customerShopifyId, day, s.score, s.level, s.tier]);
+    await sql.run(
+      `INSERT INTO "CustomerScoreSnapshot" (${quotedColumns(SNAPSHOT_COLUMNS.map(([name]) => name))})
+       ${selectFromJsonRows(
+         1,
+         SNAPSHOT_COLUMNS.map(([, kind]) => kind),
+       )}
+       ON CONFLICT ("shop", "customerShopifyId", "day") DO NOTHING`,
+      [JSON.stringify(snapshotRows)],
+    );
   }
 }
 

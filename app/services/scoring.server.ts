@@ -253,7 +253,7 @@ async function scoreBatches(
     cursor = ids[ids.length - 1];
     const batchCursor = cursor;
     await sql.transaction(async (tx) => {
-      await writeChangedScores(tx, shop, run.runDate, outcome.changed, options.now);
+      await writeChangedScores(tx, shop, run.runDate, outcome.changed, outcome.previous, options.now);
       const opened = await createAlerts(tx, shop, newAlerts, options.now);
       const resolved = await autoResolveAlerts(tx, shop, outcome.resolvedAlertIds, options.now);
       const progress = {
@@ -289,6 +289,8 @@ function localDayBefore(instant: Date): string {
 
 interface BatchOutcome {
   changed: StoredScore[];
+  /** The stored scores the changed ones replace (history snapshots). */
+  previous: StoredScore[];
   alerts: Omit<NewAlert, "behaviourPath">[];
   resolvedAlertIds: string[];
 }
@@ -302,13 +304,18 @@ export function assessBatch(
   now: Date,
   settings: ShopSettings,
 ): BatchOutcome {
-  const outcome: BatchOutcome = { changed: [], alerts: [], resolvedAlertIds: [] };
+  const outcome: BatchOutcome = { changed: [], previous: [], alerts: [], resolvedAlertIds: [] };
   const ruleLevels = new Map(context.rules.map((rule) => [rule.id, rule.level]));
   for (const customer of customers) {
     const assessment = assessCustomer(customerActivityFrom(customer), context);
     const score = storedScoreOf(customer.customerId, assessment);
     const before = previous.get(customer.customerId);
-    if (!before || scoreChanged(before, score)) outcome.changed.push(score);
+    if (!before) {
+      outcome.changed.push(score);
+    } else if (scoreChanged(before, score)) {
+      outcome.changed.push(score);
+      outcome.previous.push(before);
+    }
     const existing = alerts.get(customer.customerId) ?? [];
     decideAlerts(customer.customerId, assessment, existing, ruleLevels, now, settings, outcome);
   }

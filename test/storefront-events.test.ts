@@ -105,8 +105,32 @@ describe("proxy.events: the signature", () => {
     const missing = await post({ shop, body, signature: null });
     const stale = await post({ shop, body, timestamp: Math.floor(NOW / 1000) - 600 });
     const tampered = await post({ shop, body, signature: "0".repeat(64) });
-    expect([forged.status, missing.status, stale.status, tampered.status]).toEqual([401, 401, 401, 401]);
+    const future = await post({ shop, body, timestamp: Math.floor(NOW / 1000) + 600 });
+    expect([forged.status, missing.status, stale.status, tampered.status, future.status]).toEqual([
+      401, 401, 401, 401, 401,
+    ]);
+    expect(forged.body).toEqual({ error: "invalid_signature" });
     expect(await eventCount(shop)).toBe(0);
+  });
+
+  it("refuses a customer id added to a query signed for an anonymous visitor", async () => {
+    const shop = uniqueShop();
+    const request = proxiedEventsRequest({ shop, body: batchBody(visitorId(), [pageView(NOW - MINUTE)]) });
+    const url = new URL(request.url);
+    url.searchParams.set("logged_in_customer_id", CUSTOMER);
+    const forged = new Request(url, { method: "POST", body: await request.text() });
+    const response = (await action({ request: forged, params: {}, context: {} })) as Response;
+    expect(response.status).toBe(401);
+    expect(await eventCount(shop)).toBe(0);
+  });
+
+  it("stores a batch signed a minute ago for a shop that has no Admin API session", async () => {
+    const shop = uniqueShop();
+    expect(await prisma.session.count({ where: { shop } })).toBe(0);
+    const body = batchBody(visitorId(), [pageView(NOW - MINUTE)]);
+    const result = await post({ shop, body, timestamp: Math.floor(NOW / 1000) - 60 });
+    expect(result.status).toBe(200);
+    expect(await eventCount(shop)).toBe(1);
   });
 
   it("answers 405 to anything but POST", async () => {

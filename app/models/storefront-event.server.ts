@@ -337,15 +337,21 @@ interface ContextRow {
   dwellMs: number | bigint | string | null;
 }
 
+/**
+ * Two parameters, JSON arrays of rows: `near` ([shop, customer, visitor, from, to]) and `viewed`
+ * ([shop, customer, from, to, [product ids]]), so that the customer's days are scanned once for
+ * all the products it viewed, not once per product.
+ */
 function contextSql(): string {
   const columns = `e."shop", e."customerShopifyId", e."eventId", e."visitorId", e."type", e."occurredAt", e."productId", e."dwellMs"`;
-  const [q, at, first, second] = isSqlite()
-    ? ["q.value", (i: number) => `q.value ->> ${i}`, "json_each(?)", "json_each(?)"]
+  const [q, at, first, second, productIds] = isSqlite()
+    ? ["q.value", (i: number) => `q.value ->> ${i}`, "json_each(?)", "json_each(?)", "json_each(q.value -> 4)"]
     : [
         "q",
         (i: number) => `(q ->> ${i})::timestamp(3)`,
         "jsonb_array_elements($1::jsonb)",
         "jsonb_array_elements($2::jsonb)",
+        "jsonb_array_elements_text(q -> 4)",
       ];
   return `SELECT 'near' AS "kind", ${columns}
     FROM ${first} AS q JOIN "StorefrontEvent" AS e
@@ -355,8 +361,8 @@ function contextSql(): string {
     SELECT 'viewed' AS "kind", ${columns}
     FROM ${second} AS q JOIN "StorefrontEvent" AS e
       ON e."shop" = ${q} ->> 0 AND e."customerShopifyId" = ${q} ->> 1
-        AND e."occurredAt" >= ${at(3)} AND e."occurredAt" < ${at(4)}
-    WHERE e."type" = '${STORED_TYPE.productView}' AND e."productId" = ${q} ->> 2`;
+        AND e."occurredAt" >= ${at(2)} AND e."occurredAt" < ${at(3)}
+    WHERE e."type" = '${STORED_TYPE.productView}' AND e."productId" IN (SELECT value FROM ${productIds} AS p)`;
 }
 
 /**
@@ -366,7 +372,7 @@ function contextSql(): string {
  */
 async function readContext(tx: Tx, customers: readonly CustomerWork[]) {
   const near: (string | null)[][] = [];
-  const viewed: string[][] = [];
+  const viewed: (string | string[])[][] = [];
   for (const work of customers) {
     for (const [visitorId, range] of work.visitors) {
       near.push([
@@ -381,7 +387,7 @@ async function readContext(tx: Tx, customers: readonly CustomerWork[]) {
     const days = daysOf(work);
     const from = timestamp(dayBounds(days[0], work.timeZone).start);
     const to = timestamp(dayBounds(days[days.length - 1], work.timeZone).end);
-    for (const productId of work.productIds) viewed.push([work.shop, work.customerShopifyId, productId, from, to]);
+    viewed.push([work.shop, work.customerShopifyId, from, to, [...work.productIds]]);
   }
   const rows = await tx.$queryRawUnsafe<ContextRow[]>(contextSql(), JSON.stringify(near), JSON.stringify(viewed));
   const context = new Map<string, { neighbours: ActivityEvent[]; viewed: ActivityEvent[] }>();

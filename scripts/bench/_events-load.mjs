@@ -1,7 +1,7 @@
 // The load process of `npm run bench -- events` (see events.ts). Plain JavaScript run by plain
 // node: autocannon's dependencies do not load under tsx. Every request is a fresh batch of 20
 // events with new ids, its query signed the way Shopify's app proxy signs it. Prints one JSON
-// line with the counts.
+// line with the counts and the CPU time this process used.
 import { createHmac, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 
@@ -84,6 +84,7 @@ function nextBatch() {
 let stored = 0;
 let duplicates = 0;
 const statuses = {};
+const cpuAtStart = process.cpuUsage();
 const result = await autocannon({
   url: values.url,
   connections: Number(values.connections),
@@ -103,6 +104,7 @@ const result = await autocannon({
     },
   ],
 });
+const cpu = process.cpuUsage(cpuAtStart);
 console.log(
   JSON.stringify({
     ok: result["2xx"],
@@ -113,5 +115,6 @@ console.log(
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     statuses,
+    cpuMs: (cpu.user + cpu.system) / 1000,
   }),
 );

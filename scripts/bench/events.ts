@@ -12,10 +12,13 @@
 // database; `errors` is connection errors, timeouts and non-2xx answers.
 // Prints the tracker's gzip size line, then as its last line
 // {"bench":"events","db":"sqlite","events_per_s":N,"p99_ms":N,"errors":N,"lost":N}.
+// On stderr, a `load:` line adds the status counts and the CPU time per batch of the server, of
+// PostgreSQL's backends and of the load process, with the load average: on a shared machine the
+// CPU per batch moves much less from run to run than the throughput does.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 
 import {
@@ -88,12 +91,22 @@ export async function run(args: string[]): Promise<void> {
     await waitUntilUp(url);
     if (warmupSeconds > 0) await load(url, ["--seconds", String(warmupSeconds), ...loadArgs]);
     const before = await count();
+    const backends = await count.backendPids();
+    const cpuBefore = [server.pid, ...backends].map(processCpuMs);
     const result = await load(url, ["--seconds", String(seconds), ...loadArgs]);
+    const [serverCpuMs, ...backendCpuMs] = [server.pid, ...backends].map((pid, i) => processCpuMs(pid) - cpuBefore[i]);
+    const databaseCpuMs = backendCpuMs.reduce((sum, ms) => sum + (Number.isNaN(ms) ? 0 : ms), 0);
+    const perBatch = (ms: number) => (ms / Math.max(1, result.ok)).toFixed(2);
     const after = await count();
     const lost = Math.max(0, result.storedReported - (after - before));
     console.error(
       `load: ${result.ok} ok batches, ${result.storedReported} events reported stored, ${after - before} rows added, ` +
-        `${result.duplicates} duplicates, statuses ${JSON.stringify(result.statuses)}`,
+        `${result.duplicates} duplicates, statuses ${JSON.stringify(result.statuses)}; CPU per batch: ` +
+        `server ${perBatch(serverCpuMs)} ms, ${db === "postgres" ? `PostgreSQL ${perBatch(databaseCpuMs)} ms, ` : ""}` +
+        `load process ${perBatch(result.cpuMs)} ms; ` +
+        `load average ${loadavg()
+          .map((n) => n.toFixed(1))
+          .join(" ")} on ${availableParallelism()} cores`,
     );
     console.log(
       JSON.stringify({
@@ -114,6 +127,22 @@ export async function run(args: string[]): Promise<void> {
       ensureClientFor(`file:${path.join(dir, "bench.sqlite")}`);
     }
     if (!args.includes("--keep")) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * CPU time (user + system) a process has used so far, from /proc (Linux): with other work on the
+ * machine, the server's CPU per batch is a steadier figure than its throughput. NaN elsewhere.
+ */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The fields after the command name (which may hold spaces) in parentheses; utime and stime
+    // are fields 14 and 15, in clock ticks (100 per second on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
   }
 }
 
@@ -186,6 +215,8 @@ async function rowCounter(databaseUrl: string) {
     const statement = sqlite.prepare(`SELECT COUNT(*) AS n FROM "StorefrontEvent"`);
     return Object.assign(async () => Number((statement.get() as { n: number | bigint }).n), {
       close: async () => sqlite.close(),
+      /** The database runs inside the server process. */
+      backendPids: async (): Promise<number[]> => [],
     });
   }
   const pg = await import("pg");
@@ -193,7 +224,16 @@ async function rowCounter(databaseUrl: string) {
   await client.connect();
   return Object.assign(
     async () => Number((await client.query<{ n: string }>(`SELECT COUNT(*) AS n FROM "StorefrontEvent"`)).rows[0].n),
-    { close: () => client.end() },
+    {
+      close: () => client.end(),
+      /** The PostgreSQL backends serving the app's pool (this database, not this counting connection). */
+      backendPids: async () =>
+        (
+          await client.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          )
+        ).rows.map((row) => row.pid),
+    },
   );
 }
 
@@ -206,6 +246,8 @@ interface LoadResult {
   p99: number;
   errors: number;
   statuses: Record<string, number>;
+  /** CPU time the load process used (user + system). */
+  cpuMs: number;
 }
 
 /** Runs the load generator as its own process and reads its one-line JSON result. */

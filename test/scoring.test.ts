@@ -1,8 +1,10 @@
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 
 import { seededRandom } from "~/churn/synthetic";
 import prisma from "~/db.server";
 import { createInProcessRunner } from "~/jobs/runner.server";
+import { parseDatabaseUrl } from "~/lib/database-url";
 import { acquireLease } from "~/models/job-lease.server";
 import type { CustomerVersion } from "~/models/customer.server";
 import type { OrderVersion } from "~/models/order.server";
@@ -13,6 +15,8 @@ import { ingestVersions } from "~/services/ingestion.server";
 import { scoreShop, scoringLeaseName } from "~/services/scoring.server";
 
 import { uniqueShop } from "./support/shopify-webhooks";
+
+const onPostgres = parseDatabaseUrl(process.env.DATABASE_URL).provider === "postgresql";
 
 // Scoring through the real database: a seeded shop of customers with two years of orders, scored
 // in small batches so that every test crosses several batch boundaries.
@@ -339,6 +343,53 @@ describe("alerts", () => {
 });
 
 describe("a failing run", () => {
+  it.skipIf(!onPostgres)(
+    "survives PostgreSQL dropping every connection mid-run: fails cleanly, resumes on retry",
+    async () => {
+      const shop = uniqueShop("score-outage");
+      await seedShop(shop, 30);
+      const clean = uniqueShop("score-outage-clean");
+      await seedShop(clean, 30);
+      const runner = createInProcessRunner({ retryDelayMs: () => 20 });
+      const outcomes: string[] = [];
+      let attempts = 0;
+      runner.register("score", async (target) => {
+        attempts++;
+        try {
+          await scoreShop(target, {
+            now: TODAY,
+            batchSize: 10,
+            afterBatch: async (n) => {
+              if (attempts > 1 || n !== 1) return;
+              // The database restarts under us: every other connection to it is cut.
+              const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+              await admin.connect();
+              await admin.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+              );
+              await admin.end();
+            },
+          });
+          outcomes.push("completed");
+        } catch (error) {
+          outcomes.push("failed");
+          throw error;
+        }
+      });
+      runner.enqueue("score", shop);
+      for (let i = 0; i < 50 && !outcomes.includes("completed"); i++) {
+        await runner.drain();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(outcomes[0]).toBe("failed");
+      expect(outcomes).toContain("completed");
+      await scoreShop(clean, { now: TODAY, batchSize: 10 });
+      expect(await getScoreRun(shop, "full:2026-11-20")).toMatchObject({ status: "completed", scored: 30 });
+      expect(await scoresOf(shop)).toEqual(await scoresOf(clean));
+      expect(await alertsOf(shop)).toEqual(await alertsOf(clean));
+    },
+  );
+
   it("fails cleanly and is retried by the job runner until it completes", async () => {
     const shop = uniqueShop("score-retry");
     await seedShop(shop, 20);

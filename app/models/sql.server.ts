@@ -1,6 +1,7 @@
 import type { Statement } from "better-sqlite3";
 
 import { parseDatabaseUrl } from "../lib/database-url";
+import { logger } from "../lib/logger.server";
 
 // The little that differs between SQLite and PostgreSQL in the models' hand-written SQL: the
 // placeholder style, how a JSON array parameter becomes rows, and how values are cast.
@@ -165,6 +166,9 @@ export async function postgresExecutor(url: string): Promise<SqlExecutor> {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // A connection the server drops (restart, failover) emits "error": without a listener that
+  // would crash the process. The query in flight fails with it and the job is retried.
+  client.on("error", (error: Error) => logger.warn({ err: error.message }, "scoring connection lost"));
   await client.connect();
   const executor: SqlExecutor = {
     all: async (sql, params) => (await client.query(sql, [...params])).rows as SqlRow[],

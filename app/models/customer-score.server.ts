@@ -38,12 +38,24 @@ const LIVE_CUSTOMER = `"deletedAt" IS NULL AND "redactedAt" IS NULL`;
 
 type Row = Record<string, unknown>;
 
-function purchaseOf(processedAt: Date, row: Row): PurchaseForAggregates {
-  return {
-    processedAt,
-    netShop: numberFromColumn(row.totalShop) - numberFromColumn(row.refundedShop),
-    lineItems: Number(row.lineItemsCount) || 0,
-  };
+/** Order rows (customerShopifyId, processedAt, totalShop, refundedShop, lineItemsCount) added per customer. */
+function addPurchases(
+  byCustomer: Map<string, PurchaseForAggregates[]>,
+  rows: readonly Row[],
+): Map<string, PurchaseForAggregates[]> {
+  for (const row of rows) {
+    const processedAt = dateFromColumn(row.processedAt);
+    if (!processedAt) continue;
+    const id = String(row.customerShopifyId);
+    const list = byCustomer.get(id) ?? [];
+    list.push({
+      processedAt,
+      netShop: numberFromColumn(row.totalShop) - numberFromColumn(row.refundedShop),
+      lineItems: Number(row.lineItemsCount) || 0,
+    });
+    byCustomer.set(id, list);
+  }
+  return byCustomer;
 }
 
 function intervalsFrom(json: unknown): number[] {
@@ -164,15 +176,7 @@ export async function attachRecentActivity(
       [shop, ids, rollupsFromDay],
     ),
   ]);
-  const ordersBy = new Map<string, PurchaseForAggregates[]>();
-  for (const row of orders) {
-    const processedAt = dateFromColumn(row.processedAt);
-    if (!processedAt) continue;
-    const id = String(row.customerShopifyId);
-    const list = ordersBy.get(id) ?? [];
-    list.push(purchaseOf(processedAt, row));
-    ordersBy.set(id, list);
-  }
+  const ordersBy = addPurchases(new Map(), orders);
   const rollupsBy = new Map<string, StorefrontDay[]>();
   for (const row of rollups) {
     const id = String(row.customerShopifyId);
@@ -211,14 +215,7 @@ export async function readOrderHistories(
        WHERE "shop" = ${param(1)} AND "customerShopifyId" IN ${jsonTextList(2)} AND "cancelledAt" IS NULL`,
       [shop, JSON.stringify(ids.slice(from, from + CHUNK))],
     );
-    for (const row of rows) {
-      const processedAt = dateFromColumn(row.processedAt);
-      if (!processedAt) continue;
-      const id = String(row.customerShopifyId);
-      const list = histories.get(id) ?? [];
-      list.push(purchaseOf(processedAt, row));
-      histories.set(id, list);
-    }
+    addPurchases(histories, rows);
   }
   return histories;
 }

@@ -122,10 +122,8 @@ export async function lockCustomers(tx: Tx, shop: string, customerShopifyIds: st
   );
 }
 
-const CUSTOMER_COLUMNS = [
-  "id",
-  "shop",
-  "shopifyId",
+/** A customer version's profile fields and the purchase aggregates: one order for every raw writer. */
+export const CUSTOMER_PROFILE_FIELDS = [
   "email",
   "firstName",
   "lastName",
@@ -136,12 +134,22 @@ const CUSTOMER_COLUMNS = [
   "marketingConsent",
   "shopifyCreatedAt",
   "shopifyUpdatedAt",
+] as const;
+export const CUSTOMER_AGGREGATE_FIELDS = [
   "ordersCount",
   "purchaseDays",
   "totalSpent",
   "firstOrderAt",
   "lastOrderAt",
   "recentIntervals",
+] as const;
+
+const CUSTOMER_COLUMNS = [
+  "id",
+  "shop",
+  "shopifyId",
+  ...CUSTOMER_PROFILE_FIELDS,
+  ...CUSTOMER_AGGREGATE_FIELDS,
   "createdAt",
   "updatedAt",
 ] as const;
@@ -184,19 +192,7 @@ async function insertCustomers(tx: Tx, rows: Prisma.CustomerCreateManyInput[]): 
   }
 }
 
-const PROFILE_COLUMNS = [
-  "email",
-  "firstName",
-  "lastName",
-  "country",
-  "locale",
-  "state",
-  "tags",
-  "marketingConsent",
-  "shopifyCreatedAt",
-  "shopifyUpdatedAt",
-  "updatedAt",
-] as const;
+const PROFILE_COLUMNS = [...CUSTOMER_PROFILE_FIELDS, "updatedAt"] as const;
 
 /**
  * Newer versions of stored customers, in one statement per 400. The conflict clause repeats the
@@ -233,15 +229,7 @@ async function updateCustomers(tx: Tx, shop: string, versions: CustomerVersion[]
   }
 }
 
-const AGGREGATE_COLUMNS = [
-  "ordersCount",
-  "purchaseDays",
-  "totalSpent",
-  "firstOrderAt",
-  "lastOrderAt",
-  "recentIntervals",
-  "updatedAt",
-] as const;
+const AGGREGATE_COLUMNS = [...CUSTOMER_AGGREGATE_FIELDS, "updatedAt"] as const;
 
 /**
  * Recomputes the purchase aggregates of many customers from their own stored orders: one read of

@@ -1,5 +1,6 @@
 import { Prisma } from "@prisma/client";
 
+import type { PurchaseForAggregates } from "../churn/aggregates";
 import prisma from "../db.server";
 import { parseDatabaseUrl } from "../lib/database-url";
 import { sortableId } from "../lib/ids";
@@ -93,10 +94,25 @@ export async function saveOrderVersions(tx: Tx, shop: string, versions: OrderVer
   return { saved, previousCustomerShopifyIds: [...previous] };
 }
 
-const ORDER_COLUMNS = [
-  "id",
-  "shop",
-  "shopifyId",
+/**
+ * Each customer's purchases among these order versions, for their aggregates: a customer whose
+ * only order here was cancelled is listed with none (their aggregates still need recomputing).
+ */
+export function purchasesByCustomer(orders: readonly OrderVersion[]): Map<string, PurchaseForAggregates[]> {
+  const purchases = new Map<string, PurchaseForAggregates[]>();
+  for (const order of orders) {
+    if (!order.customerShopifyId) continue;
+    const list = purchases.get(order.customerShopifyId) ?? [];
+    if (!order.cancelledAt) {
+      list.push({ processedAt: order.processedAt, netShop: Number(order.totalShop) - Number(order.refundedShop) });
+    }
+    purchases.set(order.customerShopifyId, list);
+  }
+  return purchases;
+}
+
+/** An order version's stored fields, in the one order every raw writer (here, SQLite bulk) uses. */
+export const ORDER_VERSION_FIELDS = [
   "name",
   "customerShopifyId",
   "processedAt",
@@ -111,9 +127,9 @@ const ORDER_COLUMNS = [
   "country",
   "lineItemsCount",
   "discountCodes",
-  "createdAt",
-  "updatedAt",
 ] as const;
+
+const ORDER_COLUMNS = ["id", "shop", "shopifyId", ...ORDER_VERSION_FIELDS, "createdAt", "updatedAt"] as const;
 
 /**
  * Multi-row INSERT of orders, updating the stored row of an order that has one (the caller has

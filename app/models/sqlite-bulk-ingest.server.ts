@@ -3,8 +3,8 @@ import Database from "better-sqlite3";
 import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggregates";
 import { parseDatabaseUrl } from "../lib/database-url";
 import { sortableId } from "../lib/ids";
-import type { CustomerVersion } from "./customer.server";
-import type { OrderVersion } from "./order.server";
+import { CUSTOMER_AGGREGATE_FIELDS, CUSTOMER_PROFILE_FIELDS, type CustomerVersion } from "./customer.server";
+import { ORDER_VERSION_FIELDS, type OrderVersion, purchasesByCustomer } from "./order.server";
 
 // The backfill's write path on the embedded SQLite database: the same rules as ingestVersions
 // (app/services/ingestion.server.ts) — newer version wins, deleted and redacted customers stay
@@ -29,43 +29,6 @@ type Row = Record<string, unknown>;
 const iso = (date: Date | null) => (date ? date.toISOString().replace("Z", "+00:00") : null);
 const ms = (value: unknown) =>
   typeof value === "string" ? Date.parse(value) : typeof value === "number" ? value : NaN;
-
-const ORDER_FIELDS = [
-  "name",
-  "customerShopifyId",
-  "processedAt",
-  "shopifyUpdatedAt",
-  "cancelledAt",
-  "financialStatus",
-  "totalShop",
-  "currencyShop",
-  "totalPresentment",
-  "currencyPresentment",
-  "refundedShop",
-  "country",
-  "lineItemsCount",
-  "discountCodes",
-] as const;
-const CUSTOMER_FIELDS = [
-  "email",
-  "firstName",
-  "lastName",
-  "country",
-  "locale",
-  "state",
-  "tags",
-  "marketingConsent",
-  "shopifyCreatedAt",
-  "shopifyUpdatedAt",
-] as const;
-const AGGREGATE_FIELDS = [
-  "ordersCount",
-  "purchaseDays",
-  "totalSpent",
-  "firstOrderAt",
-  "lastOrderAt",
-  "recentIntervals",
-] as const;
 
 function orderValues(o: OrderVersion): unknown[] {
   return [
@@ -144,22 +107,22 @@ export class SqliteBulkIngest {
         `INSERT INTO "Shop" ("domain", "installedAt", "settings", "createdAt", "updatedAt") VALUES (?, ?, '{}', ?, ?) ON CONFLICT("domain") DO NOTHING`,
       ),
       insertOrder: db.prepare(
-        `INSERT INTO "Order" ("id", "shop", "shopifyId", ${quoted(ORDER_FIELDS)}, "createdAt", "updatedAt") VALUES (${marks(ORDER_FIELDS.length + 5)})`,
+        `INSERT INTO "Order" ("id", "shop", "shopifyId", ${quoted(ORDER_VERSION_FIELDS)}, "createdAt", "updatedAt") VALUES (${marks(ORDER_VERSION_FIELDS.length + 5)})`,
       ),
       updateOrder: db.prepare(
-        `UPDATE "Order" SET ${sets(ORDER_FIELDS)}, "updatedAt" = ? WHERE "shop" = ? AND "shopifyId" = ?`,
+        `UPDATE "Order" SET ${sets(ORDER_VERSION_FIELDS)}, "updatedAt" = ? WHERE "shop" = ? AND "shopifyId" = ?`,
       ),
       insertCustomer: db.prepare(
-        `INSERT INTO "Customer" ("id", "shop", "shopifyId", ${quoted(CUSTOMER_FIELDS)}, ${quoted(AGGREGATE_FIELDS)}, "createdAt", "updatedAt") VALUES (${marks(CUSTOMER_FIELDS.length + AGGREGATE_FIELDS.length + 5)})`,
+        `INSERT INTO "Customer" ("id", "shop", "shopifyId", ${quoted(CUSTOMER_PROFILE_FIELDS)}, ${quoted(CUSTOMER_AGGREGATE_FIELDS)}, "createdAt", "updatedAt") VALUES (${marks(CUSTOMER_PROFILE_FIELDS.length + CUSTOMER_AGGREGATE_FIELDS.length + 5)})`,
       ),
       updateCustomer: db.prepare(
-        `UPDATE "Customer" SET ${sets(CUSTOMER_FIELDS)}, "updatedAt" = ? WHERE "shop" = ? AND "shopifyId" = ?`,
+        `UPDATE "Customer" SET ${sets(CUSTOMER_PROFILE_FIELDS)}, "updatedAt" = ? WHERE "shop" = ? AND "shopifyId" = ?`,
       ),
       updateAggregates: db.prepare(
-        `UPDATE "Customer" SET ${sets(AGGREGATE_FIELDS)}, "updatedAt" = ? WHERE "shop" = ? AND "shopifyId" = ?`,
+        `UPDATE "Customer" SET ${sets(CUSTOMER_AGGREGATE_FIELDS)}, "updatedAt" = ? WHERE "shop" = ? AND "shopifyId" = ?`,
       ),
       insertStub: db.prepare(
-        `INSERT INTO "Customer" ("id", "shop", "shopifyId", "marketingConsent", ${quoted(AGGREGATE_FIELDS)}, "createdAt", "updatedAt") VALUES (${marks(AGGREGATE_FIELDS.length + 6)})`,
+        `INSERT INTO "Customer" ("id", "shop", "shopifyId", "marketingConsent", ${quoted(CUSTOMER_AGGREGATE_FIELDS)}, "createdAt", "updatedAt") VALUES (${marks(CUSTOMER_AGGREGATE_FIELDS.length + 6)})`,
       ),
       checkpoint: db.prepare(
         `UPDATE "BackfillRun" SET "linesDone" = ?, "customersImported" = "customersImported" + ?, "ordersImported" = "ordersImported" + ?, "updatedAt" = ? WHERE "id" = ?`,
@@ -235,15 +198,7 @@ export class SqliteBulkIngest {
         }
       }
 
-      const purchases = new Map<string, PurchaseForAggregates[]>();
-      for (const order of saved) {
-        if (!order.customerShopifyId) continue;
-        const list = purchases.get(order.customerShopifyId) ?? [];
-        if (!order.cancelledAt) {
-          list.push({ processedAt: order.processedAt, netShop: Number(order.totalShop) - Number(order.refundedShop) });
-        }
-        purchases.set(order.customerShopifyId, list);
-      }
+      const purchases = purchasesByCustomer(saved);
 
       const customers = newestBy(batch.customers, (c) => c.shopifyId);
       const storedCustomers = new Map(

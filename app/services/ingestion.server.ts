@@ -3,7 +3,6 @@ import {
   numericIdFromGid,
   type OrderWebhookPayload,
 } from "../integrations/shopify/webhook-payloads";
-import type { PurchaseForAggregates } from "../churn/aggregates";
 import { amountRemoved } from "../lib/money";
 import {
   lockCustomers,
@@ -11,7 +10,7 @@ import {
   saveCustomerVersions,
   type CustomerVersion,
 } from "../models/customer.server";
-import { saveOrderVersions, type OrderVersion } from "../models/order.server";
+import { purchasesByCustomer, saveOrderVersions, type OrderVersion } from "../models/order.server";
 import { ensureShop } from "../models/shop.server";
 import type { Tx } from "../models/webhook-delivery.server";
 
@@ -100,15 +99,7 @@ export interface IngestedVersions {
 export async function ingestVersions(tx: Tx, shop: string, batch: VersionBatch): Promise<IngestedVersions> {
   await ensureShop(shop, tx);
   const { saved, previousCustomerShopifyIds } = await saveOrderVersions(tx, shop, batch.orders);
-  const purchases = new Map<string, PurchaseForAggregates[]>();
-  for (const order of saved) {
-    if (!order.customerShopifyId) continue;
-    const list = purchases.get(order.customerShopifyId) ?? [];
-    if (!order.cancelledAt) {
-      list.push({ processedAt: order.processedAt, netShop: Number(order.totalShop) - Number(order.refundedShop) });
-    }
-    purchases.set(order.customerShopifyId, list);
-  }
+  const purchases = purchasesByCustomer(saved);
   // Every customer this batch may write, locked at once and in order (see lockCustomers).
   await lockCustomers(tx, shop, [
     ...batch.customers.map((c) => c.shopifyId),

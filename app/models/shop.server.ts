@@ -101,14 +101,19 @@ function storedSettings(json: string | null | undefined): unknown {
   }
 }
 
-/** The shop's settings; a shop without a row (or with unreadable JSON) gets the defaults. */
-export async function getShopSettings(domain: string): Promise<ShopSettings> {
-  const shop = await prisma.shop.findUnique({ where: { domain }, select: { settings: true } });
+/** Settings from a Shop row's stored JSON; missing or unreadable settings give the defaults. */
+export function settingsOfShop(stored: string | null | undefined): ShopSettings {
   try {
-    return parseShopSettings(storedSettings(shop?.settings));
+    return parseShopSettings(storedSettings(stored));
   } catch {
     return parseShopSettings({});
   }
+}
+
+/** The shop's settings; a shop without a row (or with unreadable JSON) gets the defaults. */
+export async function getShopSettings(domain: string): Promise<ShopSettings> {
+  const shop = await prisma.shop.findUnique({ where: { domain }, select: { settings: true } });
+  return settingsOfShop(shop?.settings);
 }
 
 /** Merges `patch` into the stored settings (one level deep), validates, then saves. */
@@ -130,10 +135,13 @@ export async function updateShopSettings(domain: string, patch: Record<string, u
 }
 
 /** Installed shops with what scheduling needs: time zone, locale and settings. */
-export async function installedShops(): Promise<{ domain: string; timezone: string | null; locale: string | null }[]> {
-  return prisma.shop.findMany({
+export async function installedShops(): Promise<
+  { domain: string; timezone: string | null; locale: string | null; settings: ShopSettings }[]
+> {
+  const shops = await prisma.shop.findMany({
     where: { uninstalledAt: null },
-    select: { domain: true, timezone: true, locale: true },
+    select: { domain: true, timezone: true, locale: true, settings: true },
     orderBy: { domain: "asc" },
   });
+  return shops.map((shop) => ({ ...shop, settings: settingsOfShop(shop.settings) }));
 }

@@ -20,7 +20,7 @@ import {
   ruleNames,
   unnotifiedOpenAlerts,
 } from "../models/notification.server";
-import { getShop, getShopSettings } from "../models/shop.server";
+import { getShop, settingsOfShop } from "../models/shop.server";
 import { isoWeekOf } from "../notifications/periods";
 import { type AlertFacts, renderAlertMessage, renderGroupMessage } from "../notifications/render";
 
@@ -136,7 +136,8 @@ interface Audience {
 
 /** Who is told and in which language; null for an uninstalled shop (it is told nothing). */
 async function notificationAudience(shop: string): Promise<Audience | null> {
-  const [row, settings] = await Promise.all([getShop(shop), getShopSettings(shop)]);
+  const row = await getShop(shop);
+  const settings = settingsOfShop(row?.settings);
   if (row?.uninstalledAt) return null;
   const { email, emailEnabled } = settings.notifications;
   return {

@@ -3,7 +3,7 @@ import { Cron } from "croner";
 import { logger } from "../lib/logger.server";
 import { isKnownTimeZone, localDay, localWeekday } from "../lib/time-zones";
 import { getScoreRun } from "../models/score-run.server";
-import { getShopSettings, installedShops } from "../models/shop.server";
+import { installedShops } from "../models/shop.server";
 import { queueAlertNotifications, queueDailyDigest, queueWeeklyReport } from "./notifications.server";
 import type { ScoreShopResult } from "./scoring.server";
 
@@ -22,7 +22,7 @@ const DEFAULT_SCHEDULE = "0 3 * * *";
 export async function shopsDueForScoring(now: Date = new Date()): Promise<string[]> {
   const due: string[] = [];
   for (const shop of await installedShops()) {
-    const settings = await getShopSettings(shop.domain);
+    const { settings } = shop;
     const timezone = shop.timezone && isKnownTimeZone(shop.timezone) ? shop.timezone : "UTC";
     const last = latestScheduledTime(shop.domain, settings.scoring.schedule, timezone, now);
     if (!last) continue;

@@ -49,7 +49,7 @@ import {
   type ScoreRunRow,
   saveScoreRunContext,
 } from "../models/score-run.server";
-import { getShop, getShopSettings, type ShopSettings } from "../models/shop.server";
+import { getShop, settingsOfShop, type ShopSettings } from "../models/shop.server";
 import type { SqlExecutor } from "../models/sql.server";
 
 // Scoring a shop: every live customer (or, incrementally, every changed one) through the churn
@@ -118,7 +118,7 @@ export async function scoreShop(shop: string, options: ScoreShopOptions = {}): P
     }
     const sql = await scoringConnection();
     try {
-      const settings = await getShopSettings(shop);
+      const settings = settingsOfShop(shopRow.settings);
       const context = await runContext(sql, shop, run, settings, dayFromIso(runDate));
       const finished = await scoreBatches(sql, shop, run, context, settings, { ...options, now, owner });
       if (kind === "full") {

@@ -88,8 +88,9 @@ describe("reasonLabels", () => {
       expect(reasonLabels(JSON.stringify([reason]), english)).toEqual([reason.text]);
       worded.add(reason.feature);
     }
-    // The synthetic shop exercises most inputs, so a renamed or reworded reason cannot slip by.
-    expect(worded.size).toBeGreaterThanOrEqual(5);
+    // Every reason the prior model can give (recency, frequency, spend, tenure; it gives basket and
+    // market no weight) occurs, so a renamed or reworded reason cannot slip by.
+    expect(worded.size).toBeGreaterThanOrEqual(4);
   });
 
   it("tells a yes/no input's two wordings apart by the model's text, not by the sign", () => {

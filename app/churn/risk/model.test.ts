@@ -8,6 +8,7 @@ import {
   PRIOR_RISK_MODEL,
   RISK_FEATURES,
   riskLevelFor,
+  type RiskModel,
   scoreRisk,
   type TrainingRow,
   trainRiskModel,
@@ -236,6 +237,56 @@ describe("basket size and market inputs", () => {
     expect(home.reasons.find((r) => r.feature === "in_main_market")?.text).toBe("buys from the shop's main market");
     expect(abroad.reasons.find((r) => r.feature === "in_main_market")?.text).toBe(
       "buys from outside the shop's main market",
+    );
+  });
+
+  it("gives one reason per fact: recency's parts add up, and a pair that cancels out is no reason", () => {
+    const weight: Partial<Record<(typeof RISK_FEATURES)[number], number>> = {
+      // Recency spread over three inputs, none of which alone outweighs frequency...
+      log_days_since_last_order: 0.3,
+      log_purchase_days_90d: -0.3,
+      bgnbd_no_purchase_logit: 0.3,
+      log_purchase_days: -0.5,
+      // ...and two collinear basket inputs pulling against each other.
+      log_line_items_per_order: -1,
+      log_last_order_line_items: 1,
+    };
+    const model: RiskModel = {
+      ...PRIOR_RISK_MODEL,
+      kind: "learned",
+      bgNbd: null,
+      logistic: {
+        ...PRIOR_RISK_MODEL.logistic,
+        weights: RISK_FEATURES.map((feature) => weight[feature] ?? 0),
+        means: RISK_FEATURES.map(() => 0),
+        scales: RISK_FEATURES.map(() => 1),
+      },
+    };
+    const quiet = buyer({
+      daysSinceLastOrder: 300,
+      daysSinceFirstOrder: 700,
+      purchaseDays: 3,
+      purchaseDays90d: 0,
+      lineItemsPerOrder: 4,
+      lastOrderLineItems: 4,
+    });
+    const assessment = scoreRisk(model, quiet, { r: 0.5, alpha: 60, a: 0.6, b: 3 }, RISK_FEATURES.length);
+    // Each input alone: recency 0.3 * log1p(300) = 1.71, frequency -0.5 * log1p(3) = -0.69,
+    // BG/NBD's overdue logit about 0.3 * 1.5, basket +-1.39 each. Grouped, recency leads.
+    expect(assessment.reasons[0]).toMatchObject({
+      feature: "log_days_since_last_order",
+      text: "long time since the last order",
+    });
+    const individual = 0.3 * Math.log1p(300);
+    expect(assessment.reasons[0].contribution).toBeGreaterThan(individual);
+    // The basket pair sums to zero: neither half is offered as a reason.
+    expect(assessment.reasons.some((r) => r.feature.startsWith("log_l"))).toBe(false);
+    expect(new Set(assessment.reasons.map((r) => r.feature)).size).toBe(assessment.reasons.length);
+    // The score itself is unchanged by how its reasons are grouped.
+    const sum = assessment.reasons.reduce((total, r) => total + r.contribution, 0);
+    expect(sum).toBeCloseTo(
+      Math.log(assessment.probability / (1 - assessment.probability)) - model.logistic.intercept,
+      9,
     );
   });
 

@@ -248,6 +248,27 @@ export function scoreRisk(
   };
 }
 
+/**
+ * The inputs merchants think of as one fact, so a reason is never half of a pair: recency is days
+ * since the last order, purchases in the last 90 days and the BG/NBD "overdue" measure together;
+ * spend is total and order value; basket size is the average and the last order's. The first input
+ * of a group names the reason (and its wording); the group's contributions add up. Without this,
+ * correlated inputs split one fact into small pieces (recency then rarely leads) or show one half
+ * of a pair whose other half cancels it (many items per order, few in the last one).
+ */
+const REASON_GROUPS: readonly (readonly RiskFeatureName[])[] = [
+  ["log_days_since_last_order", "log_purchase_days_90d", "bgnbd_no_purchase_logit"],
+  ["log_purchase_days"],
+  ["log_total_spent", "log_average_order_value"],
+  ["log_line_items_per_order", "log_last_order_line_items"],
+  ["log_days_since_first_order"],
+  ["in_main_market"],
+];
+const GROUP_MEMBERS: readonly (readonly number[])[] = REASON_GROUPS.map((group) =>
+  group.map((feature) => RISK_FEATURES.indexOf(feature)),
+);
+const groupScratch = new Float64Array(REASON_GROUPS.length);
+
 function topReasons(
   contributions: Float64Array,
   x: Float64Array,
@@ -256,21 +277,28 @@ function topReasons(
 ): RiskReason[] {
   const reasons: RiskReason[] = [];
   if (count <= 0) return reasons;
-  // Selection of the largest |contribution| k times: k and the feature count are tiny, and this
+  const grouped = groupScratch;
+  for (let g = 0; g < GROUP_MEMBERS.length; g++) {
+    let sum = 0;
+    for (const j of GROUP_MEMBERS[g]) sum += contributions[j];
+    grouped[g] = sum;
+  }
+  // Selection of the largest |contribution| k times: k and the group count are tiny, and this
   // runs for every customer, so no sort and no index arrays.
   let taken = 0;
   while (reasons.length < count) {
     let best = -1;
-    for (let j = 0; j < contributions.length; j++) {
-      if ((taken & (1 << j)) === 0 && (best < 0 || Math.abs(contributions[j]) > Math.abs(contributions[best])))
-        best = j;
+    for (let g = 0; g < grouped.length; g++) {
+      if ((taken & (1 << g)) === 0 && (best < 0 || Math.abs(grouped[g]) > Math.abs(grouped[best]))) best = g;
     }
-    if (best < 0 || Math.abs(contributions[best]) < 0.05) break;
+    if (best < 0 || Math.abs(grouped[best]) < 0.05) break;
     taken |= 1 << best;
-    const j = best;
-    const feature = RISK_FEATURES[j];
+    const lead = GROUP_MEMBERS[best][0];
+    const feature = RISK_FEATURES[lead];
     const [first, second] = REASON_TEXT[feature];
-    reasons.push({ feature, text: x[j] > means[j] ? first : second, contribution: contributions[j] });
+    // An unknown lead input (NaN) compares false: described as below average, and it contributed
+    // nothing itself, so the rest of its group carried the reason.
+    reasons.push({ feature, text: x[lead] > means[lead] ? first : second, contribution: grouped[best] });
   }
   return reasons;
 }

@@ -342,6 +342,30 @@ describe("alerts", () => {
   });
 });
 
+describe("the shop's calendar", () => {
+  it("counts days in the shop's time zone: a Shanghai order at 01:00 is today's, not yesterday's", async () => {
+    const shop = uniqueShop("score-zone");
+    await prisma.shop.create({ data: { domain: shop, timezone: "Asia/Shanghai", currency: "CNY" } });
+    const now = new Date("2026-11-20T20:00:00Z"); // 04:00 on 21 November in Shanghai
+    const customer = customerVersion(1, new Date("2026-01-05T02:00:00Z"));
+    const orders = [
+      orderVersion(customer.shopifyId, new Date("2026-09-01T04:00:00Z"), 80),
+      // 01:00 on 21 November in Shanghai; still 20 November in UTC.
+      orderVersion(customer.shopifyId, new Date("2026-11-20T17:00:00Z"), 60),
+    ];
+    await prisma.$transaction((tx) => ingestVersions(tx, shop, { customers: [customer], orders }));
+    const rule = await createRule(shop, {
+      name: "Ordered today",
+      source: "days_since_last_order < 1 => high",
+      level: "high",
+    });
+
+    expect(await scoreShop(shop, { now })).toMatchObject({ status: "completed", key: "full:2026-11-21", scored: 1 });
+    const alerts = await prisma.alert.findMany({ where: { shop, cause: `rule:${rule.id}` } });
+    expect(alerts.map((alert) => alert.customerShopifyId)).toEqual([customer.shopifyId]);
+  });
+});
+
 describe("a failing run", () => {
   it.skipIf(!onPostgres)(
     "survives PostgreSQL dropping every connection mid-run: fails cleanly, resumes on retry",

@@ -1,5 +1,5 @@
 import type { CustomerAggregates, PurchaseForAggregates } from "./aggregates";
-import { dayFromDate } from "./dates";
+import { type DayOf, utcDayOf } from "./dates";
 import type { CustomerActivity, PurchaseDay, StorefrontDay } from "./types";
 
 export interface StoredCustomer {
@@ -16,12 +16,16 @@ export interface StoredCustomer {
 
 /**
  * A customer's orders as purchase days (one row per calendar day, ascending): amounts summed,
- * orders counted, line items summed when every order of the day has its count.
+ * orders counted, line items summed when every order of the day has its count. Days are the
+ * shop's (`dayOf`, see zonedDayOf).
  */
-export function purchaseDaysFromOrders(orders: readonly PurchaseForAggregates[]): PurchaseDay[] {
+export function purchaseDaysFromOrders(
+  orders: readonly PurchaseForAggregates[],
+  dayOf: DayOf = utcDayOf,
+): PurchaseDay[] {
   const byDay = new Map<number, PurchaseDay & { itemsUnknown: boolean }>();
   for (const order of orders) {
-    const day = dayFromDate(order.processedAt);
+    const day = dayOf(order.processedAt.getTime());
     if (!Number.isFinite(day)) continue;
     const amount = Number.isFinite(order.netShop) ? Math.max(0, order.netShop) : 0;
     const items = order.lineItems;
@@ -45,18 +49,19 @@ export function purchaseDaysFromOrders(orders: readonly PurchaseForAggregates[])
 }
 
 /** The one place where stored rows (aggregate + recent orders + rollups) become engine input. */
-export function customerActivityFrom(stored: StoredCustomer): CustomerActivity {
-  const recentPurchases = purchaseDaysFromOrders(stored.recentOrders);
+export function customerActivityFrom(stored: StoredCustomer, dayOf: DayOf = utcDayOf): CustomerActivity {
+  const recentPurchases = purchaseDaysFromOrders(stored.recentOrders, dayOf);
+  const day = (at: Date | null) => (at ? dayOf(at.getTime()) : null);
   const { aggregates } = stored;
   return {
     customerId: stored.customerId,
     market: stored.market,
-    firstSeenDay: stored.firstSeenAt ? dayFromDate(stored.firstSeenAt) : null,
+    firstSeenDay: day(stored.firstSeenAt),
     ordersCount: aggregates.ordersCount,
     purchaseDaysCount: aggregates.purchaseDays,
     totalSpent: aggregates.totalSpent,
-    firstOrderDay: aggregates.firstOrderAt ? dayFromDate(aggregates.firstOrderAt) : null,
-    lastOrderDay: aggregates.lastOrderAt ? dayFromDate(aggregates.lastOrderAt) : null,
+    firstOrderDay: day(aggregates.firstOrderAt),
+    lastOrderDay: day(aggregates.lastOrderAt),
     recentPurchases,
     recentIntervalsDays: aggregates.recentIntervals,
     storefront: stored.storefront ?? [],

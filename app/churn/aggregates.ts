@@ -1,4 +1,4 @@
-import { dayFromDate } from "./dates";
+import { type DayOf, utcDayOf } from "./dates";
 
 // Per-customer purchase aggregates, recomputed from one customer's own orders whenever one of
 // them changes, so that scoring reads one row per customer and never scans the order table.
@@ -21,7 +21,12 @@ export interface CustomerAggregates {
   recentIntervals: number[];
 }
 
-export function aggregatePurchases(purchases: readonly PurchaseForAggregates[], maxIntervals = 12): CustomerAggregates {
+/** `dayOf` is the shop's calendar (zonedDayOf): purchase days and intervals are counted on it. */
+export function aggregatePurchases(
+  purchases: readonly PurchaseForAggregates[],
+  maxIntervals = 12,
+  dayOf: DayOf = utcDayOf,
+): CustomerAggregates {
   if (purchases.length === 0) {
     return {
       ordersCount: 0,
@@ -37,7 +42,7 @@ export function aggregatePurchases(purchases: readonly PurchaseForAggregates[], 
   let total = 0;
   for (const p of sorted) {
     total += Number.isFinite(p.netShop) ? p.netShop : 0;
-    const day = dayFromDate(p.processedAt);
+    const day = dayOf(p.processedAt.getTime());
     if (days.length === 0 || days[days.length - 1] !== day) days.push(day);
   }
   const intervals: number[] = [];

@@ -1,6 +1,7 @@
 /**
- * The engine counts time in whole UTC days ("day numbers": days since 1970-01-01). Integers keep
- * the hot path free of Date objects and make "days between" a subtraction.
+ * The engine counts time in whole days ("day numbers": days since 1970-01-01 on the calendar of
+ * the shop's time zone; see zonedDayOf). Integers keep the hot path free of Date objects and make
+ * "days between" a subtraction.
  */
 export type DayNumber = number;
 
@@ -21,10 +22,79 @@ export function dayFromIso(text: string): DayNumber {
   return ms / MS_PER_DAY;
 }
 
+/** The UTC day of a Date; instants of a shop's orders go through its zonedDayOf instead. */
 export function dayFromDate(date: Date): DayNumber {
   return Math.floor(date.getTime() / MS_PER_DAY);
 }
 
 export function isoFromDay(day: DayNumber): string {
   return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** The day number an instant (epoch milliseconds) falls on, in some time zone. */
+export type DayOf = (epochMs: number) => DayNumber;
+
+export const utcDayOf: DayOf = (epochMs) => Math.floor(epochMs / MS_PER_DAY);
+
+/**
+ * Every zone's UTC offset is a whole number of quarter hours and changes only on a quarter hour,
+ * so one offset per quarter hour is exact. Cached per zone and bounded (a year is 35,040 entries).
+ */
+const QUARTER_HOUR_MS = 900_000;
+const MAX_CACHED_OFFSETS = 200_000;
+const zoneClocks = new Map<string, DayOf>();
+
+/**
+ * Days counted on the shop's own calendar: an order at 07:00 in Shanghai is that day's order,
+ * not the previous (UTC) day's. An unknown zone counts in UTC, as the rest of the app does.
+ */
+export function zonedDayOf(timeZone: string | null | undefined): DayOf {
+  if (!timeZone || timeZone === "UTC" || timeZone === "Etc/UTC") return utcDayOf;
+  const known = zoneClocks.get(timeZone);
+  if (known) return known;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+    });
+  } catch {
+    return utcDayOf;
+  }
+  const offsets = new Map<number, number>();
+  const offsetAt = (quarter: number): number => {
+    const instant = quarter * QUARTER_HOUR_MS;
+    const parts = format.formatToParts(instant);
+    let year = 0;
+    let month = 0;
+    let day = 0;
+    let hour = 0;
+    let minute = 0;
+    for (const part of parts) {
+      if (part.type === "year") year = Number(part.value);
+      else if (part.type === "month") month = Number(part.value);
+      else if (part.type === "day") day = Number(part.value);
+      else if (part.type === "hour") hour = Number(part.value);
+      else if (part.type === "minute") minute = Number(part.value);
+    }
+    return Date.UTC(year, month - 1, day, hour, minute) - instant;
+  };
+  const clock: DayOf = (epochMs) => {
+    if (!Number.isFinite(epochMs)) return Number.NaN;
+    const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
+    let offset = offsets.get(quarter);
+    if (offset === undefined) {
+      if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
+      offset = offsetAt(quarter);
+      offsets.set(quarter, offset);
+    }
+    return Math.floor((epochMs + offset) / MS_PER_DAY);
+  };
+  zoneClocks.set(timeZone, clock);
+  return clock;
 }

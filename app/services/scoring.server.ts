@@ -10,7 +10,7 @@ import {
   shopScoringContext,
   type ShopScoringContext,
 } from "../churn/assess";
-import { dayFromDate, dayFromIso, type DayNumber, isoFromDay } from "../churn/dates";
+import { dayFromIso, type DayNumber, type DayOf, isoFromDay, utcDayOf, zonedDayOf } from "../churn/dates";
 import { trainOnHistory } from "../churn/risk/training";
 import { RECENT_PURCHASE_WINDOW_DAYS, type CustomerHistory } from "../churn/transactions";
 import { churnWindowFor, daysInactive } from "../churn/windows";
@@ -119,7 +119,7 @@ export async function scoreShop(shop: string, options: ScoreShopOptions = {}): P
     const sql = await scoringConnection();
     try {
       const settings = settingsOfShop(shopRow.settings);
-      const context = await runContext(sql, shop, run, settings, dayFromIso(runDate));
+      const context = await runContext(sql, shop, run, settings, dayFromIso(runDate), zonedDayOf(shopRow.timezone));
       const finished = await scoreBatches(sql, shop, run, context, settings, { ...options, now, owner });
       if (kind === "full") {
         const keepFrom = isoFromDay(dayFromIso(runDate) - settings.scoring.snapshotRetentionDays);
@@ -152,6 +152,8 @@ function countsOf(run: ScoreRunRow) {
 interface RunContext {
   shop: ShopScoringContext;
   rules: { id: string; source: string }[];
+  /** The shop's calendar: orders' days and the run date are both counted in its time zone. */
+  dayOf: DayOf;
 }
 
 /** The run's shop-wide context: the one it stored when it started, else built and stored now. */
@@ -161,15 +163,16 @@ async function runContext(
   run: ScoreRunRow,
   settings: ShopSettings,
   asOf: DayNumber,
+  dayOf: DayOf,
 ): Promise<RunContext> {
-  if (run.context) return deserializeContext(run.context, asOf);
+  if (run.context) return deserializeContext(run.context, asOf, dayOf);
   let context: RunContext | null = null;
   if (run.kind === "incremental") {
     // An incremental run scores like the day's full run did: same model, quintiles and cadence.
     const full = await latestCompletedScoreRun(shop, "full");
-    if (full?.context) context = deserializeContext(full.context, asOf);
+    if (full?.context) context = deserializeContext(full.context, asOf, dayOf);
   }
-  context ??= await buildContext(sql, shop, settings, asOf);
+  context ??= await buildContext(sql, shop, settings, asOf, dayOf);
   await saveScoreRunContext(run.id, serializeContext(context));
   return context;
 }
@@ -179,26 +182,27 @@ async function buildContext(
   shop: string,
   settings: ShopSettings,
   asOf: DayNumber,
+  dayOf: DayOf,
 ): Promise<RunContext> {
   const sampleIds = await sampleCustomerIds(shop, CONTEXT_SAMPLE_SIZE);
   const sample = await withRecentActivity(sql, shop, await readCustomersByIds(sql, shop, sampleIds), asOf);
   const histories = await readOrderHistories(sql, shop, sampleIds);
   const horizon = settings.churn.horizonDays;
   const model = trainOnHistory(
-    sample.map((customer) => historyOf(customer, histories.get(customer.customerId) ?? [])),
+    sample.map((customer) => historyOf(customer, histories.get(customer.customerId) ?? [], dayOf)),
     asOf,
     horizon,
   );
   const rules = await enabledRules(shop);
   const shopContext = shopScoringContext(
-    sample.map((customer) => customerActivityFrom(customer)),
+    sample.map((customer) => customerActivityFrom(customer, dayOf)),
     { asOf, settings: settings.churn, model, rules: compileShopRules(shop, rules) },
   );
-  return { shop: shopContext, rules };
+  return { shop: shopContext, rules, dayOf };
 }
 
-function historyOf(customer: StoredCustomer, orders: readonly PurchaseForAggregates[]): CustomerHistory {
-  return { customerId: customer.customerId, market: customer.market, purchases: purchaseDaysFromOrders(orders) };
+function historyOf(customer: StoredCustomer, orders: readonly PurchaseForAggregates[], dayOf: DayOf): CustomerHistory {
+  return { customerId: customer.customerId, market: customer.market, purchases: purchaseDaysFromOrders(orders, dayOf) };
 }
 
 /** Rules are checked when saved; one that no longer compiles is skipped, never fatal to the run. */
@@ -242,7 +246,7 @@ async function scoreBatches(
     const cooldownStart = new Date(options.now.getTime() - settings.alerts.cooldownDays * 86_400_000);
     const previous = await readScores(sql, shop, ids);
     const alerts = await alertsForCustomers(sql, shop, ids, cooldownStart);
-    const outcome = assessBatch(customers, context.shop, previous, alerts, options.now, settings);
+    const outcome = assessBatch(customers, context, previous, alerts, options.now, settings);
     const paths = await behaviourPathsOf(sql, shop, [
       ...new Set(outcome.alerts.map((alert) => alert.customerShopifyId)),
     ]);
@@ -284,7 +288,7 @@ async function nextPage(sql: SqlExecutor, shop: string, run: ScoreRunRow, cursor
 
 /** Rollups are keyed by shop-local day; one day earlier covers any time zone. */
 function localDayBefore(instant: Date): string {
-  return isoFromDay(dayFromDate(instant) - 1);
+  return isoFromDay(utcDayOf(instant.getTime()) - 1);
 }
 
 interface BatchOutcome {
@@ -296,9 +300,9 @@ interface BatchOutcome {
 }
 
 /** The pure part of a batch: assessments, which scores changed, which alerts open and close. */
-export function assessBatch(
+function assessBatch(
   customers: readonly StoredCustomer[],
-  context: ShopScoringContext,
+  { shop: context, dayOf }: RunContext,
   previous: ReadonlyMap<string, StoredScore>,
   alerts: ReadonlyMap<string, readonly AlertSummary[]>,
   now: Date,
@@ -307,7 +311,7 @@ export function assessBatch(
   const outcome: BatchOutcome = { changed: [], previous: [], alerts: [], resolvedAlertIds: [] };
   const ruleLevels = new Map(context.rules.map((rule) => [rule.id, rule.level]));
   for (const customer of customers) {
-    const assessment = assessCustomer(customerActivityFrom(customer), context);
+    const assessment = assessCustomer(customerActivityFrom(customer, dayOf), context);
     const score = storedScoreOf(customer.customerId, assessment);
     const before = previous.get(customer.customerId);
     if (!before) {
@@ -317,7 +321,7 @@ export function assessBatch(
       outcome.previous.push(before);
     }
     const existing = alerts.get(customer.customerId) ?? [];
-    decideAlerts(customer.customerId, assessment, existing, ruleLevels, now, settings, outcome);
+    decideAlerts(customer.customerId, assessment, existing, ruleLevels, now, settings, dayOf, outcome);
   }
   return outcome;
 }
@@ -382,13 +386,14 @@ function decideAlerts(
   ruleLevels: ReadonlyMap<string, string | null>,
   now: Date,
   settings: ShopSettings,
+  dayOf: DayOf,
   outcome: BatchOutcome,
 ): void {
   const { features } = assessment;
   const unresolved = existing.filter((alert) => alert.state === "open" || alert.state === "acknowledged");
-  const nowDay = dayFromDate(now);
+  const nowDay = dayOf(now.getTime());
   const cameBack = (alert: AlertSummary) =>
-    (features.hasOrders && features.daysSinceLastOrder < nowDay - dayFromDate(alert.createdAt)) ||
+    (features.hasOrders && features.daysSinceLastOrder < nowDay - dayOf(alert.createdAt.getTime())) ||
     (assessment.level === "low" && assessment.inactivity === "active");
   const returned = unresolved.filter(cameBack);
   for (const alert of returned) outcome.resolvedAlertIds.push(alert.id);
@@ -424,7 +429,7 @@ function serializeContext(context: RunContext): string {
   );
 }
 
-function deserializeContext(json: string, asOf: DayNumber): RunContext {
+function deserializeContext(json: string, asOf: DayNumber, dayOf: DayOf): RunContext {
   const parsed = JSON.parse(json, (_key, value: unknown) =>
     value && typeof value === "object" && "__map" in value
       ? new Map((value as { __map: [unknown, unknown][] }).__map)
@@ -433,5 +438,6 @@ function deserializeContext(json: string, asOf: DayNumber): RunContext {
   return {
     shop: { ...parsed.shop, asOf, rules: compileShopRules("", parsed.rules) },
     rules: parsed.rules,
+    dayOf,
   };
 }

@@ -4,7 +4,6 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 
 import prisma from "./db.server";
 import { env } from "./lib/env.server";
-import { completeInstall } from "./services/install.server";
 
 const config = env();
 
@@ -22,6 +21,10 @@ const shopify = shopifyApp({
   logger: { level: config.NODE_ENV === "development" ? LogSeverity.Info : LogSeverity.Warning },
   hooks: {
     afterAuth: async ({ session, admin }) => {
+      // Loaded on first use, not with this module: the install service reaches this module again
+      // (its Admin clients take the shop's offline session from `unauthenticated`), and a static
+      // import would close that loop into an import cycle (test/import-cycles.test.ts).
+      const { completeInstall } = await import("./services/install.server");
       await completeInstall(session.shop, admin);
     },
   },

@@ -1,6 +1,6 @@
 import { Badge, BlockStack, Button, Card, InlineStack, Link, List, Text } from "@shopify/polaris";
 
-import type { AlertView } from "../services/shop-overview.server";
+import type { AlertView } from "../services/alerts-page.server";
 import { describeBehaviourStep } from "./behaviour-path";
 import { formatDateTime } from "./format";
 import { alertStateLabel, riskLevelLabel } from "./risk-labels";

@@ -1,7 +1,7 @@
 import { Badge, BlockStack, Button, Card, Collapsible, InlineStack, Text, type BadgeProps } from "@shopify/polaris";
 import { useId, useState } from "react";
 
-import type { InboxEntryView } from "../services/shop-overview.server";
+import type { InboxEntryView } from "../services/inbox-page.server";
 import { formatDateTime, plural } from "./format";
 import { riskLevelLabel } from "./risk-labels";
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 
 import { parseChurnSettings, type ChurnSettings } from "../churn/windows";
 import prisma from "../db.server";
+import { activityTimeZone } from "./customer-activity.server";
 import type { Tx } from "./webhook-delivery.server";
 
 /** Makes sure the shop has its row; the first webhook or page load of a new shop creates it. */
@@ -11,6 +12,12 @@ export async function ensureShop(domain: string, db: Tx = prisma): Promise<void>
 
 export async function getShop(domain: string) {
   return prisma.shop.findUnique({ where: { domain } });
+}
+
+/** The shop's IANA time zone, in which its days count and its pages show dates; UTC when unknown. */
+export async function getShopTimeZone(domain: string): Promise<string> {
+  const shop = await prisma.shop.findUnique({ where: { domain }, select: { timezone: true } });
+  return activityTimeZone(shop?.timezone);
 }
 
 /** Saves what Shopify says about the shop; a (re)install also clears a previous uninstall. */

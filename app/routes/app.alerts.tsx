@@ -12,7 +12,7 @@ import {
   alertFilterFrom,
   changeAlertState,
   getAlertsPage,
-} from "../services/shop-overview.server";
+} from "../services/alerts-page.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {

@@ -4,7 +4,7 @@ import { Banner, BlockStack, Card, InlineStack, Button, Page, Text } from "@shop
 
 import { plural } from "../components/format";
 import { InboxEntryCard } from "../components/InboxEntryCard";
-import { type InboxEntryView, getInboxPage, markInboxEntryRead } from "../services/shop-overview.server";
+import { type InboxEntryView, getInboxPage, markInboxEntryRead } from "../services/inbox-page.server";
 import { authenticate } from "../shopify.server";
 
 /** Notification ids are cuids; anything else is not a cursor or id of ours. */

@@ -6,7 +6,7 @@ import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 
 import { env } from "../lib/env.server";
-import { inboxUnreadCount } from "../services/shop-overview.server";
+import { inboxUnreadCount } from "../services/inbox-page.server";
 import { authenticate } from "../shopify.server";
 
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];

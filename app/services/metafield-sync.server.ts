@@ -22,6 +22,7 @@ import { getShopSettings, isShopInstalled } from "../models/shop.server";
 
 export const METAFIELD_SYNC_JOB = "metafields.sync";
 const FIELDS_PER_CUSTOMER = 3;
+const MAX_CUSTOMERS_PER_CALL = Math.floor(MAX_METAFIELDS_PER_SET / FIELDS_PER_CUSTOMER);
 
 export interface MetafieldSyncOptions {
   /** The shop's metafields client (default: one with the shop's offline session). */
@@ -54,10 +55,10 @@ export async function syncScoreMetafields(
   if (!settings.metafieldSync.enabled || !(await isShopInstalled(shop))) return result;
 
   const log = logger.child({ shop, job: METAFIELD_SYNC_JOB });
-  // Computed here, not at module level: this module and the Shopify integration import each
-  // other through shopify.server.ts (install), so imported constants are not ready at load time.
-  const maxPerCall = Math.floor(MAX_METAFIELDS_PER_SET / FIELDS_PER_CUSTOMER);
-  const perCall = Math.max(1, Math.min(maxPerCall, Math.floor(options.batchSize ?? maxPerCall)));
+  const perCall = Math.max(
+    1,
+    Math.min(MAX_CUSTOMERS_PER_CALL, Math.floor(options.batchSize ?? MAX_CUSTOMERS_PER_CALL)),
+  );
   const maxBatches = options.maxBatches ?? Infinity;
   let client = options.admin ?? null;
   // A caller's client may have waited before this run: count only this run's waits.

@@ -1,17 +1,16 @@
 import { JOB, jobs } from "../jobs/index.server";
-import { ALERT_STATE, type BehaviourStep, countAlerts, listAlerts, setAlertState } from "../models/alert.server";
+import { ALERT_STATE, countAlerts } from "../models/alert.server";
 import { getBackfillProgress, type BackfillProgress } from "../models/backfill-run.server";
-import { activityTimeZone } from "../models/customer-activity.server";
 import { scoreDistribution } from "../models/customer-score.server";
 import { countCustomers } from "../models/customer.server";
-import { alertedCustomers, ruleNames } from "../models/notification.server";
 import { countOrders, revenueByCountry } from "../models/order.server";
 import { listScoreRuns } from "../models/score-run.server";
-import { getShop } from "../models/shop.server";
-import { listInbox, markRead, unreadCount } from "./notifications.server";
+import { getShopTimeZone } from "../models/shop.server";
 
-// What the merchant's pages in Shopify admin show, as plain serialisable view data (dates as ISO
-// strings, JSON columns parsed), so that a route only authenticates and calls one function here.
+// What the app's index page in Shopify admin shows (app._index; the demo page shows the overview
+// part), as plain serialisable view data (dates as ISO strings), so that a route only
+// authenticates and calls one function here. The alerts and inbox pages have their own modules
+// (alerts-page.server.ts, inbox-page.server.ts).
 
 export interface ShopOverview {
   customers: number;
@@ -81,7 +80,7 @@ export async function getChurnRiskSummary(shop: string): Promise<ChurnRiskSummar
     scoreDistribution(shop),
     listScoreRuns(shop, 1),
     countAlerts(shop),
-    shopTimeZone(shop),
+    getShopTimeZone(shop),
   ]);
   const run = runs[0];
   return {
@@ -119,218 +118,4 @@ function isRescoreQueued(shop: string): boolean {
   return jobs
     .pending()
     .some((job) => job.shop === shop && (job.name === JOB.scoreIncremental || job.name === JOB.scoreFull));
-}
-
-async function shopTimeZone(shop: string): Promise<string> {
-  return activityTimeZone((await getShop(shop))?.timezone);
-}
-
-// ---- Alerts -------------------------------------------------------------------------------------
-
-export const ALERT_FILTERS = ["unresolved", "open", "acknowledged", "resolved"] as const;
-export type AlertFilter = (typeof ALERT_FILTERS)[number];
-
-const FILTER_STATES: Record<AlertFilter, string[]> = {
-  unresolved: [ALERT_STATE.open, ALERT_STATE.acknowledged],
-  open: [ALERT_STATE.open],
-  acknowledged: [ALERT_STATE.acknowledged],
-  resolved: [ALERT_STATE.resolved, ALERT_STATE.autoResolved],
-};
-
-/** Alerts on one page; older ones wait until the newer ones are handled. */
-export const ALERTS_PAGE_SIZE = 100;
-
-export function alertFilterFrom(value: string | null): AlertFilter {
-  return ALERT_FILTERS.find((filter) => filter === value) ?? "unresolved";
-}
-
-export type AlertCause = { kind: "risk-level" } | { kind: "rule"; ruleName: string | null };
-
-export interface AlertView {
-  id: string;
-  customerId: string;
-  /** The customer's name, when the shop shared it; null otherwise. */
-  customerName: string | null;
-  /** The customer's current risk score (0-100), when scored. */
-  score: number | null;
-  level: string;
-  state: string;
-  cause: AlertCause;
-  /** The top reasons, as sentences. */
-  reasons: string[];
-  /** What the customer did last, newest first. */
-  behaviourPath: BehaviourStep[];
-  createdAt: string;
-  acknowledgedAt: string | null;
-  resolvedAt: string | null;
-}
-
-export interface AlertsPage {
-  filter: AlertFilter;
-  counts: Record<AlertFilter, number>;
-  alerts: AlertView[];
-  /** True when the filter matches more alerts than the page shows. */
-  truncated: boolean;
-  timeZone: string;
-}
-
-/** The alerts page: the shop's alerts in one state group, newest first, with their reasons and paths. */
-export async function getAlertsPage(shop: string, filter: AlertFilter): Promise<AlertsPage> {
-  const [rows, byState, timeZone] = await Promise.all([
-    listAlerts(shop, { states: FILTER_STATES[filter], limit: ALERTS_PAGE_SIZE }),
-    countAlerts(shop),
-    shopTimeZone(shop),
-  ]);
-  const ruleIds = rows.map((row) => ruleIdOf(row.cause)).filter((id) => id !== null);
-  const [customers, rules] = await Promise.all([
-    alertedCustomers(
-      shop,
-      rows.map((row) => row.customerShopifyId),
-    ),
-    ruleNames(shop, ruleIds),
-  ]);
-  const counts = Object.fromEntries(
-    ALERT_FILTERS.map((f) => [f, FILTER_STATES[f].reduce((sum, state) => sum + (byState[state] ?? 0), 0)]),
-  ) as Record<AlertFilter, number>;
-  const alerts = rows.map((row): AlertView => {
-    const customer = customers.get(row.customerShopifyId);
-    const ruleId = ruleIdOf(row.cause);
-    const name = [customer?.firstName, customer?.lastName].filter(Boolean).join(" ").trim();
-    return {
-      id: row.id,
-      customerId: row.customerShopifyId,
-      customerName: name || null,
-      score: customer?.score ?? null,
-      level: row.level,
-      state: row.state,
-      cause: ruleId ? { kind: "rule", ruleName: rules.get(ruleId) ?? null } : { kind: "risk-level" },
-      reasons: reasonTexts(row.reasons),
-      behaviourPath: behaviourSteps(row.behaviourPath),
-      createdAt: row.createdAt.toISOString(),
-      acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
-      resolvedAt: row.resolvedAt?.toISOString() ?? null,
-    };
-  });
-  return { filter, counts, alerts, truncated: counts[filter] > rows.length, timeZone };
-}
-
-export type AlertAction = "acknowledge" | "resolve";
-
-/** The merchant acknowledges or resolves one of the shop's alerts; false when the shop has no such alert. */
-export async function changeAlertState(shop: string, alertId: string, action: AlertAction): Promise<boolean> {
-  return setAlertState(shop, alertId, action === "acknowledge" ? ALERT_STATE.acknowledged : ALERT_STATE.resolved);
-}
-
-/** "rule:<id>" names the rule that raised an alert. */
-function ruleIdOf(cause: string): string | null {
-  return cause.startsWith("rule:") ? cause.slice("rule:".length) : null;
-}
-
-function parseJsonArray(json: string): unknown[] {
-  try {
-    const value: unknown = JSON.parse(json);
-    return Array.isArray(value) ? value : [];
-  } catch {
-    return [];
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** The `text` of each stored reason ({feature, text, contribution}); anything else is skipped. */
-export function reasonTexts(json: string): string[] {
-  return parseJsonArray(json)
-    .map((reason) => (isRecord(reason) && typeof reason.text === "string" ? reason.text.trim() : ""))
-    .filter((text) => text.length > 0);
-}
-
-function optionalText(value: unknown): string | null {
-  return typeof value === "string" && value.length > 0 ? value : null;
-}
-
-/** The stored behaviour path, keeping only well-formed steps and their known fields. */
-export function behaviourSteps(json: string): BehaviourStep[] {
-  const steps: BehaviourStep[] = [];
-  for (const item of parseJsonArray(json)) {
-    if (!isRecord(item) || (item.kind !== "storefront" && item.kind !== "order")) continue;
-    if (typeof item.type !== "string" || typeof item.at !== "string") continue;
-    const step: BehaviourStep = { kind: item.kind, type: item.type, at: item.at };
-    if (item.kind === "storefront") {
-      step.path = optionalText(item.path);
-      step.productId = optionalText(item.productId);
-      step.searchQuery = optionalText(item.searchQuery);
-    } else {
-      step.name = optionalText(item.name);
-      if (typeof item.total === "string") step.total = item.total;
-    }
-    steps.push(step);
-  }
-  return steps;
-}
-
-// ---- Inbox --------------------------------------------------------------------------------------
-
-export const INBOX_PAGE_SIZE = 20;
-
-export interface InboxEntryView {
-  id: string;
-  /** alert | digest | report */
-  kind: string;
-  level: string | null;
-  subject: string;
-  body: string;
-  alertCount: number;
-  /** pending | sent | failed | skipped */
-  emailStatus: string;
-  createdAt: string;
-  sentAt: string | null;
-  readAt: string | null;
-}
-
-export interface InboxPage {
-  entries: InboxEntryView[];
-  unread: number;
-  /** The cursor of this page (null: the newest page) and of the next, older one. */
-  cursor: string | null;
-  nextCursor: string | null;
-  timeZone: string;
-}
-
-/** The inbox page: the shop's notifications, newest first, a page at a time. */
-export async function getInboxPage(shop: string, cursor: string | null): Promise<InboxPage> {
-  const [page, unread, timeZone] = await Promise.all([
-    listInbox(shop, { limit: INBOX_PAGE_SIZE, cursor }),
-    unreadCount(shop),
-    shopTimeZone(shop),
-  ]);
-  return {
-    entries: page.entries.map((entry) => ({
-      id: entry.id,
-      kind: entry.kind,
-      level: entry.level,
-      subject: entry.subject,
-      body: entry.body,
-      alertCount: entry.alertIds.length,
-      emailStatus: entry.emailStatus,
-      createdAt: entry.createdAt.toISOString(),
-      sentAt: entry.sentAt?.toISOString() ?? null,
-      readAt: entry.readAt?.toISOString() ?? null,
-    })),
-    unread,
-    cursor,
-    nextCursor: page.nextCursor,
-    timeZone,
-  };
-}
-
-/** Marks one of the shop's notifications read; false when unknown, another shop's, or already read. */
-export async function markInboxEntryRead(shop: string, id: string): Promise<boolean> {
-  return markRead(shop, id);
-}
-
-/** The count the navigation shows beside "Inbox". */
-export async function inboxUnreadCount(shop: string): Promise<number> {
-  return unreadCount(shop);
 }

@@ -6,8 +6,8 @@ import {
   type DroppedCounts,
   type StorefrontEvent,
 } from "../lib/storefront-events";
-import { STORED_TYPE, activityTimeZone } from "../models/customer-activity.server";
-import { getShop } from "../models/shop.server";
+import { STORED_TYPE } from "../models/customer-activity.server";
+import { getShopTimeZone } from "../models/shop.server";
 import { storeEventBatch, type NewStorefrontEvent } from "../models/storefront-event.server";
 
 // Storefront events arriving through the app proxy: the route has verified Shopify's signature;
@@ -69,7 +69,7 @@ const timeZones = new Map<string, { zone: string; until: number }>();
 async function shopTimeZone(shop: string, now: number): Promise<string> {
   const cached = timeZones.get(shop);
   if (cached && cached.until > now) return cached.zone;
-  const zone = activityTimeZone((await getShop(shop))?.timezone);
+  const zone = await getShopTimeZone(shop);
   if (timeZones.size >= MAX_CACHED_SHOPS) timeZones.clear();
   timeZones.set(shop, { zone, until: now + TIME_ZONE_TTL_MS });
   return zone;

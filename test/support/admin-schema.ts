@@ -4,6 +4,7 @@ import { gunzipSync } from "node:zlib";
 
 import {
   buildClientSchema,
+  Kind,
   NoDeprecatedCustomRule,
   parse,
   specifiedRules,
@@ -35,23 +36,52 @@ export function validateAdminDocument(source: string): string[] {
 
 export interface FoundDocument {
   file: string;
+  /** The exported constant. */
+  name: string;
+  /** The text the app sends: interpolated fragments included. */
   source: string;
 }
 
-/** Every template literal in app/ that starts with `#graphql`: the app's Admin API operations. */
-export function findGraphqlDocuments(root = "app"): FoundDocument[] {
-  const found: FoundDocument[] = [];
+export interface GraphqlDocuments {
+  /** Documents with an operation: each is what one call sends, and must be valid as it is. */
+  operations: FoundDocument[];
+  /** Documents of fragments only: valid inside the operations that interpolate them. */
+  fragments: FoundDocument[];
+  /** Files whose `#graphql` literals are not all exported documents (so some were not checked). */
+  unexported: string[];
+}
+
+/**
+ * Every `#graphql` document in app/: the exported string constants of each file that has such a
+ * template literal, read from the loaded module so that interpolated fragments are resolved as the
+ * app resolves them.
+ */
+export async function findGraphqlDocuments(root = "app"): Promise<GraphqlDocuments> {
+  const found: GraphqlDocuments = { operations: [], fragments: [], unexported: [] };
+  const files: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {
       const full = path.join(dir, entry);
       if (statSync(full).isDirectory()) {
         if (entry !== "generated") walk(full);
       } else if (/\.(ts|tsx)$/.test(entry) && !entry.endsWith(".test.ts")) {
-        const text = readFileSync(full, "utf8");
-        for (const match of text.matchAll(/`#graphql([^`]*)`/g)) found.push({ file: full, source: match[1] });
+        files.push(full);
       }
     }
   };
   walk(root);
+  for (const file of files) {
+    const literals = readFileSync(file, "utf8").match(/`#graphql/g)?.length ?? 0;
+    if (literals === 0) continue;
+    const module = (await import(path.resolve(file))) as Record<string, unknown>;
+    let exported = 0;
+    for (const [name, value] of Object.entries(module)) {
+      if (typeof value !== "string" || !value.startsWith("#graphql")) continue;
+      exported++;
+      const hasOperation = parse(value).definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION);
+      (hasOperation ? found.operations : found.fragments).push({ file, name, source: value });
+    }
+    if (exported !== literals) found.unexported.push(file);
+  }
   return found;
 }

@@ -64,7 +64,8 @@ export class ShopifyUserErrors extends Error {
   }
 }
 
-const ThrottleStatus = z.object({
+/** extensions.cost.throttleStatus: the shop's leaky bucket of query points. */
+export const ThrottleStatus = z.object({
   maximumAvailable: z.number(),
   currentlyAvailable: z.number(),
   restoreRate: z.number().positive(),
@@ -88,7 +89,8 @@ type Attempt =
   | { kind: "retry"; waitMs: number; why: string }
   | { kind: "fail"; error: ShopifyAdminError };
 
-const UserErrorSchema = z.object({
+/** One entry of a mutation's `userErrors` (code and field may be null); the one schema of it. */
+export const UserErrorSchema = z.object({
   code: z
     .string()
     .nullish()

@@ -5,6 +5,8 @@ import {
   DEFAULT_POLICY,
   ShopifyAdminClient,
   ShopifyUserErrors,
+  ThrottleStatus,
+  UserErrorSchema,
   type ClientPolicy,
   type UserError,
 } from "./admin-client.server";
@@ -97,33 +99,16 @@ export interface MetafieldsSetError extends UserError {
   index: number | null;
 }
 
-const UserErrorFields = {
-  code: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? null),
-  field: z
-    .array(z.string())
-    .nullish()
-    .transform((v) => v ?? null),
-  message: z.string(),
-};
 const DefinitionCreateData = z.object({
   metafieldDefinitionCreate: z.object({
     createdDefinition: z.object({ id: z.string(), namespace: z.string(), key: z.string() }).nullish(),
-    userErrors: z.array(z.object(UserErrorFields)),
+    userErrors: z.array(UserErrorSchema),
   }),
 });
 const MetafieldsSetData = z.object({
   metafieldsSet: z.object({
-    userErrors: z.array(z.object({ ...UserErrorFields, elementIndex: z.number().int().nullish() })),
+    userErrors: z.array(UserErrorSchema.extend({ elementIndex: z.number().int().nullish() })),
   }),
-});
-
-const ThrottleStatus = z.object({
-  maximumAvailable: z.number(),
-  currentlyAvailable: z.number(),
-  restoreRate: z.number().positive(),
 });
 const Observed = z.object({
   errors: z

@@ -1,70 +1,21 @@
+import { CUSTOMER_FIELDS } from "./customer-fields";
+import { ORDER_FIELDS } from "./order-fields";
+
 /**
  * The bulk query of the historical backfill: every customer, then each customer's orders as child
- * lines (`__parentId` = the customer). Two connection levels, the bulk maximum, so an order's
- * line items are counted by quantity (subtotalLineItemsQuantity) rather than listed. The fields
- * are those the webhooks give (app/integrations/shopify/webhook-payloads.ts), GraphQL-named.
+ * lines (`__parentId` = the customer). Two connection levels, the bulk maximum. The fields are
+ * those reconciliation reads too (CustomerFields, OrderFields).
  */
 export const BACKFILL_CUSTOMERS_ORDERS = `#graphql
   query BackfillCustomersOrders {
     customers {
       edges {
         node {
-          id
-          firstName
-          lastName
-          state
-          tags
-          locale
-          createdAt
-          updatedAt
-          defaultEmailAddress {
-            emailAddress
-            marketingState
-          }
-          defaultAddress {
-            countryCodeV2
-          }
+          ...CustomerFields
           orders {
             edges {
               node {
-                id
-                name
-                createdAt
-                updatedAt
-                processedAt
-                cancelledAt
-                displayFinancialStatus
-                totalPriceSet {
-                  shopMoney {
-                    amount
-                    currencyCode
-                  }
-                  presentmentMoney {
-                    amount
-                    currencyCode
-                  }
-                }
-                currentTotalPriceSet {
-                  shopMoney {
-                    amount
-                    currencyCode
-                  }
-                  presentmentMoney {
-                    amount
-                    currencyCode
-                  }
-                }
-                customer {
-                  id
-                }
-                shippingAddress {
-                  countryCodeV2
-                }
-                billingAddress {
-                  countryCodeV2
-                }
-                discountCodes
-                subtotalLineItemsQuantity
+                ...OrderFields
               }
             }
           }
@@ -72,4 +23,6 @@ export const BACKFILL_CUSTOMERS_ORDERS = `#graphql
       }
     }
   }
+  ${CUSTOMER_FIELDS}
+  ${ORDER_FIELDS}
 `;

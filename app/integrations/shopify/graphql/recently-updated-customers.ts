@@ -1,3 +1,5 @@
+import { CUSTOMER_FIELDS } from "./customer-fields";
+
 /** Reconciliation: customers updated since a time, oldest change first, one page at a time. */
 export const RECENTLY_UPDATED_CUSTOMERS = `#graphql
   query RecentlyUpdatedCustomers($query: String!, $after: String) {
@@ -7,22 +9,9 @@ export const RECENTLY_UPDATED_CUSTOMERS = `#graphql
         endCursor
       }
       nodes {
-        id
-        firstName
-        lastName
-        state
-        tags
-        locale
-        createdAt
-        updatedAt
-        defaultEmailAddress {
-          emailAddress
-          marketingState
-        }
-        defaultAddress {
-          countryCodeV2
-        }
+        ...CustomerFields
       }
     }
   }
+  ${CUSTOMER_FIELDS}
 `;

@@ -1,3 +1,5 @@
+import { ORDER_FIELDS } from "./order-fields";
+
 /** Reconciliation: orders updated since a time, oldest change first, one page at a time. */
 export const RECENTLY_UPDATED_ORDERS = `#graphql
   query RecentlyUpdatedOrders($query: String!, $after: String) {
@@ -7,45 +9,9 @@ export const RECENTLY_UPDATED_ORDERS = `#graphql
         endCursor
       }
       nodes {
-        id
-        name
-        createdAt
-        updatedAt
-        processedAt
-        cancelledAt
-        displayFinancialStatus
-        totalPriceSet {
-          shopMoney {
-            amount
-            currencyCode
-          }
-          presentmentMoney {
-            amount
-            currencyCode
-          }
-        }
-        currentTotalPriceSet {
-          shopMoney {
-            amount
-            currencyCode
-          }
-          presentmentMoney {
-            amount
-            currencyCode
-          }
-        }
-        customer {
-          id
-        }
-        shippingAddress {
-          countryCodeV2
-        }
-        billingAddress {
-          countryCodeV2
-        }
-        discountCodes
-        subtotalLineItemsQuantity
+        ...OrderFields
       }
     }
   }
+  ${ORDER_FIELDS}
 `;

@@ -36,6 +36,17 @@ describe("Admin GraphQL documents", () => {
     },
   );
 
+  it("sends the bulk backfill query without fragments, with the fields reconciliation reads", () => {
+    const bulk = documents.operations.find((d) => d.name === "BACKFILL_CUSTOMERS_ORDERS");
+    expect(bulk).toBeDefined();
+    const definitions = parse(bulk!.source).definitions;
+    expect(definitions.map((d) => d.kind)).toEqual([Kind.OPERATION_DEFINITION]);
+    expect(bulk!.source).not.toContain("...");
+    for (const field of ["defaultEmailAddress", "currentTotalPriceSet", "subtotalLineItemsQuantity"]) {
+      expect(bulk!.source).toContain(field);
+    }
+  });
+
   it("fails a document that spreads a fragment it does not include", () => {
     const errors = validateAdminDocument(`query { shop { ...ShopFields } }`);
     expect(errors.join("\n")).toMatch(/Unknown fragment "ShopFields"/);

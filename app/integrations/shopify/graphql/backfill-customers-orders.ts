@@ -1,21 +1,22 @@
-import { CUSTOMER_FIELDS } from "./customer-fields";
-import { ORDER_FIELDS } from "./order-fields";
+import { CUSTOMER_FIELD_SELECTION } from "./customer-fields";
+import { ORDER_FIELD_SELECTION } from "./order-fields";
 
 /**
  * The bulk query of the historical backfill: every customer, then each customer's orders as child
  * lines (`__parentId` = the customer). Two connection levels, the bulk maximum. The fields are
- * those reconciliation reads too (CustomerFields, OrderFields).
+ * those reconciliation reads too, interpolated as plain selections: the bulk operation
+ * documentation promises connections and nesting but says nothing of fragments, so none are sent.
  */
 export const BACKFILL_CUSTOMERS_ORDERS = `#graphql
   query BackfillCustomersOrders {
     customers {
       edges {
         node {
-          ...CustomerFields
+          ${CUSTOMER_FIELD_SELECTION}
           orders {
             edges {
               node {
-                ...OrderFields
+                ${ORDER_FIELD_SELECTION}
               }
             }
           }
@@ -23,6 +24,4 @@ export const BACKFILL_CUSTOMERS_ORDERS = `#graphql
       }
     }
   }
-  ${CUSTOMER_FIELDS}
-  ${ORDER_FIELDS}
 `;

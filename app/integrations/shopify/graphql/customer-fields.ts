@@ -1,10 +1,10 @@
 /**
  * What ingestion reads of a customer, in the backfill and in reconciliation alike: the fields the
  * customers/* webhooks give (app/integrations/shopify/webhook-payloads.ts), GraphQL-named.
- * Interpolated into each document that spreads it, so every document is sent complete.
+ * The plain selection goes into the bulk query (no fragments there); the fragment, interpolated
+ * into each document that spreads it, into reconciliation. Either way each document is sent complete.
  */
-export const CUSTOMER_FIELDS = `#graphql
-  fragment CustomerFields on Customer {
+export const CUSTOMER_FIELD_SELECTION = `
     id
     firstName
     lastName
@@ -20,5 +20,10 @@ export const CUSTOMER_FIELDS = `#graphql
     defaultAddress {
       countryCodeV2
     }
+`;
+
+export const CUSTOMER_FIELDS = `#graphql
+  fragment CustomerFields on Customer {
+    ${CUSTOMER_FIELD_SELECTION}
   }
 `;

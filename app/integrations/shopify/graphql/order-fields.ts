@@ -3,10 +3,10 @@
  * orders/* webhooks give (app/integrations/shopify/webhook-payloads.ts), GraphQL-named. Line items
  * are counted by quantity (subtotalLineItemsQuantity) rather than listed: in the backfill a list
  * would be a third connection level, one more than a bulk query allows.
- * Interpolated into each document that spreads it, so every document is sent complete.
+ * The plain selection goes into the bulk query (no fragments there); the fragment, interpolated
+ * into each document that spreads it, into reconciliation. Either way each document is sent complete.
  */
-export const ORDER_FIELDS = `#graphql
-  fragment OrderFields on Order {
+export const ORDER_FIELD_SELECTION = `
     id
     name
     createdAt
@@ -45,5 +45,10 @@ export const ORDER_FIELDS = `#graphql
     }
     discountCodes
     subtotalLineItemsQuantity
+`;
+
+export const ORDER_FIELDS = `#graphql
+  fragment OrderFields on Order {
+    ${ORDER_FIELD_SELECTION}
   }
 `;

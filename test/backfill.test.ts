@@ -8,6 +8,7 @@ import { jobs } from "~/jobs/index.server";
 import { getBackfillProgress } from "~/models/backfill-run.server";
 import { action as appUninstalled } from "~/routes/webhooks.app.uninstalled";
 import { action as bulkFinish } from "~/routes/webhooks.bulk_operations.finish";
+import { action as customersRedact } from "~/routes/webhooks.customers.redact";
 import { action as ordersUpdated } from "~/routes/webhooks.orders.updated";
 import { advanceBackfill, BUSY_RETRY_MS, startBackfill } from "~/services/backfill.server";
 
@@ -207,6 +208,57 @@ describe("historical backfill through a bulk operation", () => {
     const stillValid = state.records[1].orders.filter((o) => o !== target && o.cancelledAt === null).length;
     expect(customer.ordersCount).toBe(stillValid);
     expect(customer.email).toBe("customer1@example.com");
+  });
+
+  it("stores a redacted customer's orders without them when a later backfill reads them again", async () => {
+    // SQLite imports through its bulk writer, PostgreSQL through ingestBatch: both must hold.
+    const { shop, state } = await shopWithHistory(3, 2);
+    state.pollsUntilComplete = 0;
+    await startBackfill(shop, noLater);
+    await advanceBackfill(shop, noLater);
+    await advanceBackfill(shop, noLater);
+    const [redactedId] = state.records[1].customer.id.split("/").slice(-1);
+    // Compliance payloads carry ids as bare JSON numbers (these are above 2^53).
+    const rawBody = `{"shop_id":1,"shop_domain":"${shop}","customer":{"id":${redactedId}},"orders_to_redact":[]}`;
+    expect((await deliver(customersRedact, { topic: "customers/redact", shop, body: null, rawBody })).status).toBe(200);
+
+    // Shopify still returns the person and their orders, changed since (newer versions).
+    const later = (iso: string) => new Date(Date.parse(iso) + 86_400_000).toISOString();
+    const { customer, orders } = state.records[1];
+    state.records[1] = {
+      customer: { ...customer, updatedAt: later(customer.updatedAt) },
+      orders: orders.map((o) => ({ ...o, updatedAt: later(o.updatedAt), name: `${o.name}-edited` })),
+    };
+    await startBackfill(shop, noLater);
+    await advanceBackfill(shop, noLater);
+    await advanceBackfill(shop, noLater);
+    expect((await run(shop)).status).toBe("completed");
+
+    const ids = orders.map((o) => o.id.split("/").pop() ?? "");
+    expect(ids.length).toBeGreaterThan(0);
+    const stored = await prisma.order.findMany({ where: { shop, shopifyId: { in: ids } } });
+    expect(stored.map((o) => [o.name?.endsWith("-edited"), o.customerShopifyId])).toEqual(ids.map(() => [true, null]));
+    expect(await prisma.order.count({ where: { shop } })).toBe(6);
+    const tombstone = await prisma.customer.findUniqueOrThrow({
+      where: { shop_shopifyId: { shop, shopifyId: redactedId } },
+    });
+    expect(tombstone.redactedAt).not.toBeNull();
+    expect([tombstone.email, tombstone.firstName, tombstone.lastName, tombstone.country, tombstone.locale]).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect([tombstone.ordersCount, Number(tombstone.totalSpent), tombstone.lastOrderAt]).toEqual([0, 0, null]);
+    // The other customers are imported as before.
+    const others = [state.records[0], state.records[2]];
+    const expected = expectedAggregates(others);
+    for (const row of await prisma.customer.findMany({ where: { shop, redactedAt: null } })) {
+      expect([row.shopifyId, row.ordersCount]).toEqual([row.shopifyId, expected.get(row.shopifyId)?.ordersCount]);
+      expect(row.email).not.toBeNull();
+    }
+    expect(await prisma.customer.count({ where: { shop } })).toBe(3);
   });
 
   it("waits when Shopify says another bulk query is in progress, and records a failed operation", async () => {

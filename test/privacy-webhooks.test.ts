@@ -1,16 +1,21 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import prisma from "~/db.server";
-import { shopScopedModels } from "~/models/privacy.server";
+import { parseDatabaseUrl } from "~/lib/database-url";
+import { redactCustomerData, shopScopedModels } from "~/models/privacy.server";
 import { action as customersCreate } from "~/routes/webhooks.customers.create";
 import { action as customersDataRequest } from "~/routes/webhooks.customers.data_request";
 import { action as customersRedact } from "~/routes/webhooks.customers.redact";
 import { action as customersUpdate } from "~/routes/webhooks.customers.update";
 import { action as ordersCreate } from "~/routes/webhooks.orders.create";
+import { action as ordersUpdated } from "~/routes/webhooks.orders.updated";
 import { action as shopRedact } from "~/routes/webhooks.shop.redact";
+import { ingestVersions, orderVersionFrom } from "~/services/ingestion.server";
+import { scoreShop } from "~/services/scoring.server";
+import { drainWebhookQueue, setAutoDrain } from "~/services/webhook-queue.server";
 
 import { customerPayload, orderPayload } from "./fixtures/shopify/order-payload";
-import { uniqueShop } from "./support/shopify-webhooks";
+import { postWebhook, uniqueShop } from "./support/shopify-webhooks";
 import { deliver } from "./support/webhook-routes";
 
 // Compliance payloads as Shopify documents them: ids are bare JSON numbers, so these bodies are
@@ -83,6 +88,38 @@ async function seedCustomer(shop: string) {
   await prisma.alert.create({ data: { shop, customerShopifyId: CUSTOMER, cause: "risk-level", level: "high" } });
   await prisma.winBackAction.create({ data: { shop, customerShopifyId: CUSTOMER, campaignKey: "2026-10" } });
 }
+
+/** The stored customer row's personal fields and aggregates, and whether it is still redacted. */
+async function redactedTombstone(shop: string) {
+  const row = await prisma.customer.findUniqueOrThrow({ where: { shop_shopifyId: { shop, shopifyId: CUSTOMER } } });
+  return {
+    redacted: row.redactedAt !== null,
+    personal: [row.email, row.firstName, row.lastName, row.country, row.locale, row.state, row.tags],
+    marketingConsent: row.marketingConsent,
+    aggregates: {
+      ordersCount: row.ordersCount,
+      purchaseDays: row.purchaseDays,
+      totalSpent: Number(row.totalSpent),
+      firstOrderAt: row.firstOrderAt,
+      lastOrderAt: row.lastOrderAt,
+      recentIntervals: row.recentIntervals,
+    },
+  };
+}
+
+const EMPTIED = {
+  redacted: true,
+  personal: [null, null, null, null, null, null, null],
+  marketingConsent: false,
+  aggregates: {
+    ordersCount: 0,
+    purchaseDays: 0,
+    totalSpent: 0,
+    firstOrderAt: null,
+    lastOrderAt: null,
+    recentIntervals: "[]",
+  },
+};
 
 async function rowsOfCustomer(shop: string) {
   const byCustomer = { shop, customerShopifyId: CUSTOMER };
@@ -254,9 +291,16 @@ describe("customers/redact", () => {
     });
     await deliver(customersRedact, { topic: "customers/redact", shop, body: null, rawBody: redactBody(shop) });
     const late = customerPayload({ customerId: CUSTOMER, updatedAt: "2027-01-01T00:00:00Z" });
-    expect((await deliver(customersUpdate, { topic: "customers/update", shop, body: late })).status).toBe(200);
-    const row = await prisma.customer.findFirstOrThrow({ where: { shop } });
-    expect(row.email).toBeNull();
+    const response = await deliver(customersUpdate, {
+      topic: "customers/update",
+      shop,
+      body: late,
+      webhookId: "late-update",
+    });
+    expect(response.status).toBe(200);
+    expect(await redactedTombstone(shop)).toEqual(EMPTIED);
+    const trace = await prisma.webhookDelivery.findFirstOrThrow({ where: { shop, webhookId: "late-update" } });
+    expect(trace.status).toBe("ignored");
   });
 
   it("answers 200 for a customer it does not know and changes nothing", async () => {
@@ -288,6 +332,180 @@ describe("customers/redact", () => {
     });
     expect(response.status).toBe(400);
     expect((await rowsOfCustomer(shop)).events).toBe(3);
+  });
+});
+
+describe("orders arriving after customers/redact", () => {
+  const NEW_ORDER = "820982911946154600";
+  const OTHER_CUSTOMER = "115310627314723999";
+
+  /** A customer with a profile, two orders of theirs and a guest order, then redacted. */
+  async function redactedCustomerShop() {
+    const shop = uniqueShop();
+    await deliver(customersCreate, {
+      topic: "customers/create",
+      shop,
+      body: customerPayload({ customerId: CUSTOMER }),
+    });
+    await seedCustomer(shop);
+    await deliver(ordersCreate, {
+      topic: "orders/create",
+      shop,
+      body: orderPayload({ orderId: NEW_ORDER, createdAt: "2026-10-20T10:00:00Z", totalShop: "120.00" }),
+    });
+    expect((await prisma.customer.findFirstOrThrow({ where: { shop, shopifyId: CUSTOMER } })).ordersCount).toBe(2);
+    await deliver(customersRedact, { topic: "customers/redact", shop, body: null, rawBody: redactBody(shop) });
+    expect(await redactedTombstone(shop)).toEqual(EMPTIED);
+    return shop;
+  }
+
+  const linksOf = async (shop: string) =>
+    Object.fromEntries(
+      (await prisma.order.findMany({ where: { shop }, orderBy: { shopifyId: "asc" } })).map((o) => [
+        o.shopifyId,
+        o.customerShopifyId,
+      ]),
+    );
+
+  it("stores a late orders/updated and orders/create without the customer, and brings nothing of them back", async () => {
+    const shop = await redactedCustomerShop();
+
+    // A refund on one of their orders, and an order Shopify created before the redaction but
+    // delivered after it: each a delivery of its own, applied as a batch of one.
+    const refunded = orderPayload({ updatedAt: "2026-12-01T00:00:00Z", currentTotalShop: "300.00" });
+    const late = orderPayload({ orderId: "820982911946154601", createdAt: "2026-12-02T10:00:00Z" });
+    const responses = [
+      await deliver(ordersUpdated, { topic: "orders/updated", shop, body: refunded, webhookId: "late-updated" }),
+      await deliver(ordersCreate, { topic: "orders/create", shop, body: late, webhookId: "late-create" }),
+    ];
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+
+    expect(await linksOf(shop)).toEqual({
+      [ORDER]: null,
+      [OTHER_ORDER]: null,
+      [NEW_ORDER]: null,
+      "820982911946154601": null,
+    });
+    // The new versions were stored: their amounts still count for the shop.
+    const updated = await prisma.order.findUniqueOrThrow({ where: { shop_shopifyId: { shop, shopifyId: ORDER } } });
+    expect(updated.shopifyUpdatedAt.toISOString()).toBe("2026-12-01T00:00:00.000Z");
+    expect(Number(updated.refundedShop)).toBe(98);
+    const traces = await prisma.webhookDelivery.findMany({
+      where: { shop, webhookId: { in: ["late-updated", "late-create"] } },
+    });
+    expect(traces.map((t) => t.status)).toEqual(["processed", "processed"]);
+
+    expect(await redactedTombstone(shop)).toEqual(EMPTIED);
+    expect(await prisma.customer.count({ where: { shop } })).toBe(1);
+    await scoreShop(shop, { now: new Date("2026-12-10T00:00:00Z") });
+    expect(await rowsOfCustomer(shop)).toEqual({
+      events: 1,
+      activity: 0,
+      scores: 0,
+      alerts: 0,
+      actions: 0,
+      requests: 0,
+    });
+    expect(await prisma.customerScoreSnapshot.count({ where: { shop, customerShopifyId: CUSTOMER } })).toBe(0);
+  });
+
+  it("never recomputes a tombstone's aggregates, even from orders still linked to it", async () => {
+    const shop = await redactedCustomerShop();
+    // As a version written before redacted customers were checked left them.
+    await prisma.order.updateMany({
+      where: { shop, shopifyId: { in: [ORDER, NEW_ORDER] } },
+      data: { customerShopifyId: CUSTOMER },
+    });
+    const refunded = orderPayload({ updatedAt: "2026-12-01T00:00:00Z", currentTotalShop: "300.00" });
+    await deliver(ordersUpdated, { topic: "orders/updated", shop, body: refunded });
+    expect((await linksOf(shop))[ORDER]).toBeNull();
+    expect(await redactedTombstone(shop)).toEqual(EMPTIED);
+  });
+
+  it.skipIf(parseDatabaseUrl(process.env.DATABASE_URL).provider !== "postgresql")(
+    "makes a batch outside the webhook queue (a backfill page) wait for a redaction in progress",
+    async () => {
+      const shop = uniqueShop();
+      await deliver(ordersCreate, { topic: "orders/create", shop, body: orderPayload() });
+      let release = () => undefined as void;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const redaction = prisma.$transaction(
+        async (tx) => {
+          await redactCustomerData(tx, shop, CUSTOMER, [], new Date());
+          await held;
+        },
+        { timeout: 10_000 },
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const late = orderVersionFrom(orderPayload({ orderId: NEW_ORDER, createdAt: "2026-10-20T10:00:00Z" }));
+      let written = false;
+      const page = prisma
+        .$transaction((tx) => ingestVersions(tx, shop, { customers: [], orders: [late] }), { timeout: 10_000 })
+        .then(() => (written = true));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(written).toBe(false);
+      release();
+      await redaction;
+      await page;
+      expect(await linksOf(shop)).toEqual({ [ORDER]: null, [NEW_ORDER]: null });
+      expect((await redactedTombstone(shop)).aggregates).toEqual(EMPTIED.aggregates);
+    },
+  );
+
+  describe("in one drained batch", () => {
+    beforeAll(() => setAutoDrain(false));
+    afterAll(() => setAutoDrain(true));
+
+    it("unlinks only the redacted customer's orders, and keeps their profile empty", async () => {
+      const shop = await redactedCustomerShop();
+      const posted = await Promise.all([
+        postWebhook(ordersUpdated, {
+          topic: "orders/updated",
+          shop,
+          body: orderPayload({
+            orderId: NEW_ORDER,
+            createdAt: "2026-10-20T10:00:00Z",
+            updatedAt: "2026-12-01T00:00:00Z",
+          }),
+        }),
+        postWebhook(ordersCreate, {
+          topic: "orders/create",
+          shop,
+          body: orderPayload({ orderId: "820982911946154601", customerId: OTHER_CUSTOMER, totalShop: "50.00" }),
+        }),
+        postWebhook(customersUpdate, {
+          topic: "customers/update",
+          shop,
+          body: customerPayload({ customerId: CUSTOMER, updatedAt: "2027-01-01T00:00:00Z" }),
+        }),
+        postWebhook(customersUpdate, {
+          topic: "customers/update",
+          shop,
+          body: customerPayload({ customerId: OTHER_CUSTOMER, updatedAt: "2027-01-01T00:00:00Z" }),
+        }),
+      ]);
+      expect(posted.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(await drainWebhookQueue({ shop })).toMatchObject({ batches: 1, processed: 3, ignored: 1, failed: 0 });
+
+      expect(await linksOf(shop)).toEqual({
+        [ORDER]: null,
+        [OTHER_ORDER]: null,
+        [NEW_ORDER]: null,
+        "820982911946154601": OTHER_CUSTOMER,
+      });
+      expect(await redactedTombstone(shop)).toEqual(EMPTIED);
+      const other = await prisma.customer.findUniqueOrThrow({
+        where: { shop_shopifyId: { shop, shopifyId: OTHER_CUSTOMER } },
+      });
+      expect([other.email, other.ordersCount, Number(other.totalSpent), other.redactedAt]).toEqual([
+        "bob@biller.com",
+        1,
+        50,
+        null,
+      ]);
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import prisma from "~/db.server";
+import { action as customersRedact } from "~/routes/webhooks.customers.redact";
 import { action as ordersUpdated } from "~/routes/webhooks.orders.updated";
 import { FIRST_RECONCILE_LOOKBACK_MS, reconcileShop } from "~/services/reconciliation.server";
 
@@ -99,6 +100,45 @@ describe("reconciliation", () => {
     const second = await reconcileShop(shop, { now: later });
     expect(second?.since).toBe(new Date(NOW.getTime() - 10 * 60_000).toISOString());
     expect(second?.orders).toBe(0);
+  });
+
+  it("reads a redacted customer's orders again without linking them to the customer", async () => {
+    const shop = uniqueShop("reconcile");
+    const state = await installStandInShop(standIn, shop);
+    state.records = recentlyChanged([...shopRecords({ seed: 6, customers: 2, ordersPerCustomer: 2 })], 5);
+    await reconcileShop(shop, { now: NOW });
+    const [redactedId] = state.records[0].customer.id.split("/").slice(-1);
+    expect((await prisma.customer.findFirstOrThrow({ where: { shop, shopifyId: redactedId } })).ordersCount).toBe(
+      state.records[0].orders.filter((o) => o.cancelledAt === null).length,
+    );
+    const rawBody = `{"shop_id":1,"shop_domain":"${shop}","customer":{"id":${redactedId}},"orders_to_redact":[]}`;
+    expect((await deliver(customersRedact, { topic: "customers/redact", shop, body: null, rawBody })).status).toBe(200);
+
+    // Both customers and their orders change in Shopify after the redaction.
+    const changedAt = new Date(NOW.getTime() + 5 * HOUR).toISOString();
+    state.records = state.records.map(({ customer, orders }) => ({
+      customer: { ...customer, updatedAt: changedAt, firstName: "Changed" },
+      orders: orders.map((o) => ({ ...o, updatedAt: changedAt })),
+    }));
+    const second = await reconcileShop(shop, { now: new Date(NOW.getTime() + 6 * HOUR) });
+    expect(second).toMatchObject({ customers: 2, orders: 4 });
+
+    const orders = await prisma.order.findMany({ where: { shop }, orderBy: { shopifyId: "asc" } });
+    expect(orders.map((o) => [o.shopifyUpdatedAt.toISOString(), o.customerShopifyId])).toEqual(
+      state.records.flatMap((r, i) =>
+        r.orders.map((o) => [changedAt, i === 0 ? null : o.customer?.id.split("/").pop()]),
+      ),
+    );
+    const rows = await prisma.customer.findMany({ where: { shop }, orderBy: { shopifyId: "asc" } });
+    expect(rows.map((c) => [c.shopifyId, c.firstName, c.ordersCount, c.redactedAt !== null])).toEqual([
+      [redactedId, null, 0, true],
+      [
+        state.records[1].customer.id.split("/").pop(),
+        "Changed",
+        state.records[1].orders.filter((o) => o.cancelledAt === null).length,
+        false,
+      ],
+    ]);
   });
 
   it("does nothing for a shop that uninstalled the app", async () => {

@@ -103,6 +103,52 @@ describe.skipIf(!onSqlite)("SQLite bulk writer", () => {
     expect(customer.deletedAt).not.toBeNull();
   });
 
+  it("stores a redacted customer's orders without them, as the Prisma path does", async () => {
+    const records = [...shopRecords({ seed: 14, customers: 2, ordersPerCustomer: 2 })];
+    const [batch] = batchesOf([...bulkJsonlLines(records)], [6]);
+    const redactedId = records[0].customer.id.split("/").pop() ?? "";
+    const viaPrisma = uniqueShop("prisma-path");
+    const viaSqlite = uniqueShop("sqlite-path");
+    const run = await prisma.backfillRun.create({ data: { shop: viaSqlite, status: "importing" } });
+    const redactedAt = new Date("2026-11-01T00:00:00Z");
+    for (const shop of [viaPrisma, viaSqlite]) {
+      // The tombstone customers/redact leaves, and one of their orders it detached.
+      await prisma.customer.create({
+        data: { shop, shopifyId: redactedId, redactedAt, deletedAt: redactedAt },
+      });
+      await prisma.$transaction((tx) =>
+        ingestBatch(tx, shop, { customers: [], orders: [{ ...batch.orders[0], customer: null }] }),
+      );
+    }
+    const later = (node: { updatedAt: string }) => new Date(Date.parse(node.updatedAt) + 1000).toISOString();
+    const newer = {
+      customers: batch.customers,
+      orders: batch.orders.map((o) => ({ ...o, updatedAt: later(o) })),
+    };
+
+    await prisma.$transaction((tx) => ingestBatch(tx, viaPrisma, newer));
+    await sqliteBulkIngest()?.commit(viaSqlite, run.id, versionsFromNodes(newer), {
+      linesDone: 6,
+      customers: 2,
+      orders: 4,
+    });
+
+    const [a, b] = [await snapshot(viaPrisma), await snapshot(viaSqlite)];
+    expect(b).toEqual(a);
+    const mine = new Set(records[0].orders.map((o) => o.id.split("/").pop()));
+    expect(b.orders.filter((o) => mine.has(String(o.shopifyId))).map((o) => o.customerShopifyId)).toEqual(
+      records[0].orders.map(() => null),
+    );
+    expect(b.orders.filter((o) => o.customerShopifyId !== null)).toHaveLength(records[1].orders.length);
+    expect(b.customers.find((c) => c.shopifyId === redactedId)).toMatchObject({
+      email: null,
+      firstName: null,
+      ordersCount: 0,
+      totalSpent: "0",
+      lastOrderAt: null,
+    });
+  });
+
   it("waits, without blocking the process, while a Prisma transaction of the same process holds the write lock", async () => {
     const shop = uniqueShop("sqlite-path");
     const [batch] = batchesOf([...bulkJsonlLines(shopRecords({ seed: 13, customers: 2, ordersPerCustomer: 2 }))], [6]);

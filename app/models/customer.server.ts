@@ -3,7 +3,8 @@ import { Prisma } from "@prisma/client";
 import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggregates";
 import prisma from "../db.server";
 import { sortableId } from "../lib/ids";
-import { inChunks, lockRecords } from "./order.server";
+import { inChunks } from "./order.server";
+import { lockRecords } from "./record-lock.server";
 import type { Tx } from "./webhook-delivery.server";
 
 export interface CustomerVersion {
@@ -122,6 +123,22 @@ export async function lockCustomers(tx: Tx, shop: string, customerShopifyIds: st
   );
 }
 
+/**
+ * Which of these customers were redacted (customers/redact) in the shop: one read per 500 ids.
+ * Their tombstone stays so that nothing written later links data to them again.
+ */
+export async function redactedCustomerIds(tx: Tx, shop: string, customerShopifyIds: string[]): Promise<Set<string>> {
+  const redacted = new Set<string>();
+  for (const ids of inChunks([...new Set(customerShopifyIds)])) {
+    const rows = await tx.customer.findMany({
+      where: { shop, shopifyId: { in: ids }, redactedAt: { not: null } },
+      select: { shopifyId: true },
+    });
+    for (const row of rows) redacted.add(row.shopifyId);
+  }
+  return redacted;
+}
+
 /** A customer version's profile fields and the purchase aggregates: one order for every raw writer. */
 export const CUSTOMER_PROFILE_FIELDS = [
   "email",
@@ -234,7 +251,8 @@ const AGGREGATE_COLUMNS = [...CUSTOMER_AGGREGATE_FIELDS, "updatedAt"] as const;
 /**
  * Recomputes the purchase aggregates of many customers from their own stored orders: one read of
  * their orders and one multi-row write. An order can arrive before its customer's own webhook:
- * its aggregates then go on a stub row that the customer webhook fills in later.
+ * its aggregates then go on a stub row that the customer webhook fills in later. A redacted
+ * customer keeps the emptied aggregates of their tombstone (the statement itself checks).
  */
 export async function refreshCustomersAggregates(tx: Tx, shop: string, customerShopifyIds: string[]): Promise<void> {
   if (customerShopifyIds.length === 0) return;
@@ -276,6 +294,7 @@ export async function refreshCustomersAggregates(tx: Tx, shop: string, customerS
       ])})`;
     });
     await tx.$executeRaw`INSERT INTO "Customer" (${columnList(columns)}) VALUES ${Prisma.join(values)}
-      ON CONFLICT ("shop", "shopifyId") DO UPDATE SET ${excludedSets(AGGREGATE_COLUMNS)}`;
+      ON CONFLICT ("shop", "shopifyId") DO UPDATE SET ${excludedSets(AGGREGATE_COLUMNS)}
+      WHERE "Customer"."redactedAt" IS NULL`;
   }
 }

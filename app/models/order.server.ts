@@ -2,8 +2,8 @@ import { Prisma } from "@prisma/client";
 
 import type { PurchaseForAggregates } from "../churn/aggregates";
 import prisma from "../db.server";
-import { parseDatabaseUrl } from "../lib/database-url";
 import { sortableId } from "../lib/ids";
+import { lockRecords } from "./record-lock.server";
 import type { Tx } from "./webhook-delivery.server";
 
 export interface OrderVersion {
@@ -45,25 +45,26 @@ export async function revenueByCountry(shop: string) {
     .sort((a, b) => b.revenue - a.revenue);
 }
 
-export interface SavedOrderVersions {
-  /** The versions written (new orders, and newer versions of stored ones). */
-  saved: OrderVersion[];
+export interface NewerOrderVersions {
+  /** The versions to write: new orders, and newer versions of stored ones (one per order). */
+  newer: OrderVersion[];
   /** Customers the re-written orders belonged to before (an order can change customer). */
   previousCustomerShopifyIds: string[];
 }
 
 /**
- * Stores many order versions at once (webhook queue, backfill, reconciliation, demo import): a
- * version is written unless the same or a newer version of that order is stored already, with
- * one lock statement, one read and one multi-row upsert per 400 orders.
+ * The first half of storing many order versions at once (webhook queue, backfill,
+ * reconciliation, demo import): a version is written unless the same or a newer version of that
+ * order is stored already. Locks the orders (one statement) and reads them (one per 500) but
+ * writes nothing: the caller locks and checks their customers, then calls writeOrderVersions.
  */
-export async function saveOrderVersions(tx: Tx, shop: string, versions: OrderVersion[]): Promise<SavedOrderVersions> {
+export async function newerOrderVersions(tx: Tx, shop: string, versions: OrderVersion[]): Promise<NewerOrderVersions> {
   const newest = new Map<string, OrderVersion>();
   for (const version of versions) {
     const seen = newest.get(version.shopifyId);
     if (!seen || seen.shopifyUpdatedAt < version.shopifyUpdatedAt) newest.set(version.shopifyId, version);
   }
-  if (newest.size === 0) return { saved: [], previousCustomerShopifyIds: [] };
+  if (newest.size === 0) return { newer: [], previousCustomerShopifyIds: [] };
   // Two transactions writing versions of one order (two queue drainers, a drain and a backfill
   // page) would otherwise both pass the newer-wins check below and the older could commit last.
   await lockRecords(
@@ -80,18 +81,40 @@ export async function saveOrderVersions(tx: Tx, shop: string, versions: OrderVer
     );
   }
   const stored = new Map(existing.map((row) => [row.shopifyId, row]));
-  const toWrite: Prisma.OrderCreateManyInput[] = [];
-  const saved: OrderVersion[] = [];
+  const newer: OrderVersion[] = [];
   const previous = new Set<string>();
   for (const version of newest.values()) {
     const row = stored.get(version.shopifyId);
     if (row && row.shopifyUpdatedAt >= version.shopifyUpdatedAt) continue;
-    saved.push(version);
+    newer.push(version);
     if (row?.customerShopifyId) previous.add(row.customerShopifyId);
-    toWrite.push({ shop, ...orderData(version) });
   }
-  await upsertOrders(tx, toWrite);
-  return { saved, previousCustomerShopifyIds: [...previous] };
+  return { newer, previousCustomerShopifyIds: [...previous] };
+}
+
+/**
+ * Writes order versions that newerOrderVersions chose (in the same transaction, which still
+ * holds their locks): one multi-row upsert per 400 orders.
+ */
+export async function writeOrderVersions(tx: Tx, shop: string, versions: OrderVersion[]): Promise<void> {
+  await upsertOrders(
+    tx,
+    versions.map((version) => ({ shop, ...orderData(version) })),
+  );
+}
+
+/**
+ * The versions with the link to these customers dropped (redacted customers: the order and its
+ * amounts stay for the shop's totals, the person does not come back). Others are returned as
+ * they are, the same objects.
+ */
+export function withoutCustomers(versions: OrderVersion[], customerShopifyIds: ReadonlySet<string>): OrderVersion[] {
+  if (customerShopifyIds.size === 0) return versions;
+  return versions.map((version) =>
+    version.customerShopifyId !== null && customerShopifyIds.has(version.customerShopifyId)
+      ? { ...version, customerShopifyId: null }
+      : version,
+  );
 }
 
 /**
@@ -196,22 +219,4 @@ export function inChunks<T>(items: T[], size = 500): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
   return chunks;
-}
-
-const provider = parseDatabaseUrl(process.env.DATABASE_URL).provider;
-
-/**
- * lockRecord (record-lock.server.ts) for many keys in one statement: PostgreSQL transaction-scoped
- * advisory locks taken in sorted key order, so two transactions locking overlapping sets cannot
- * wait on each other. SQLite runs one write transaction at a time and needs none.
- */
-export async function lockRecords(tx: Tx, keys: string[]): Promise<void> {
-  if (provider !== "postgresql" || keys.length === 0) return;
-  const sorted = [...new Set(keys)].sort();
-  for (const chunk of inChunks(sorted, 1000)) {
-    // PostgreSQL evaluates a volatile output expression after the ORDER BY sort, so the locks are
-    // taken in key order; "C" compares bytes, as the sort above does, so chunks agree with it.
-    const values = Prisma.join(chunk.map((key) => Prisma.sql`(${key}::text)`));
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM (VALUES ${values}) AS keys (k) ORDER BY k COLLATE "C"`;
-  }
 }

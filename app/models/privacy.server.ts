@@ -1,6 +1,7 @@
 import { Prisma } from "@prisma/client";
 
 import prisma from "../db.server";
+import { lockCustomers } from "./customer.server";
 import { deleteCustomerNotifications } from "./notification.server";
 import type { Tx } from "./webhook-delivery.server";
 
@@ -131,6 +132,10 @@ export async function redactCustomerData(
   orderIds: string[],
   at: Date,
 ): Promise<RedactionResult> {
+  // The lock every batch writing this customer's orders takes before it checks for redacted
+  // customers (a backfill page or a reconciliation does not wait for the webhook queue's shop key):
+  // such a batch commits first, and its orders are detached below, or it waits and sees the tombstone.
+  await lockCustomers(tx, shop, [customerShopifyId]);
   const byCustomer = { shop, customerShopifyId };
   const visitorIds = await visitorIdsOf(tx, shop, customerShopifyId);
   const events = await tx.storefrontEvent.deleteMany({

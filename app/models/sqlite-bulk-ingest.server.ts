@@ -4,11 +4,11 @@ import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggrega
 import { parseDatabaseUrl } from "../lib/database-url";
 import { sortableId } from "../lib/ids";
 import { CUSTOMER_AGGREGATE_FIELDS, CUSTOMER_PROFILE_FIELDS, type CustomerVersion } from "./customer.server";
-import { ORDER_VERSION_FIELDS, type OrderVersion, purchasesByCustomer } from "./order.server";
+import { ORDER_VERSION_FIELDS, type OrderVersion, purchasesByCustomer, withoutCustomers } from "./order.server";
 
 // The backfill's write path on the embedded SQLite database: the same rules as ingestVersions
 // (app/services/ingestion.server.ts) — newer version wins, deleted and redacted customers stay
-// untouched, customers inserted with the aggregates of their orders, every other customer the
+// untouched (a redacted customer's orders are stored without the link to them), customers inserted with the aggregates of their orders, every other customer the
 // batch touched recomputed from their stored orders, the run's checkpoint in the same
 // transaction — written with prepared better-sqlite3 statements on a connection of its own.
 //
@@ -184,18 +184,32 @@ export class SqliteBulkIngest {
           [...orders.keys()],
         ).map((r) => [String(r.shopifyId), r]),
       );
-      const saved: OrderVersion[] = [];
+      const newer: OrderVersion[] = [];
       const previous = new Set<string>();
       for (const order of orders.values()) {
         const row = storedOrders.get(order.shopifyId);
         if (row && ms(row.shopifyUpdatedAt) >= order.shopifyUpdatedAt.getTime()) continue;
-        saved.push(order);
-        if (!row) {
-          s.insertOrder.run(sortableId(), shop, order.shopifyId, ...orderValues(order), now, now);
-        } else {
-          if (typeof row.customerShopifyId === "string") previous.add(row.customerShopifyId);
-          s.updateOrder.run(...orderValues(order), now, shop, order.shopifyId);
-        }
+        newer.push(order);
+        if (typeof row?.customerShopifyId === "string") previous.add(row.customerShopifyId);
+      }
+      // Orders of a redacted customer are stored without the link to them, and their tombstone's
+      // emptied aggregates are never recomputed (one read for the whole batch).
+      const redacted = new Set(
+        this.selectIn(
+          `SELECT "shopifyId" FROM "Customer" WHERE "shop" = ? AND "shopifyId" IN (?) AND "redactedAt" IS NOT NULL`,
+          shop,
+          [
+            ...new Set([
+              ...newer.flatMap((order) => (order.customerShopifyId ? [order.customerShopifyId] : [])),
+              ...previous,
+            ]),
+          ],
+        ).map((r) => String(r.shopifyId)),
+      );
+      const saved = withoutCustomers(newer, redacted);
+      for (const order of saved) {
+        if (storedOrders.has(order.shopifyId)) s.updateOrder.run(...orderValues(order), now, shop, order.shopifyId);
+        else s.insertOrder.run(sortableId(), shop, order.shopifyId, ...orderValues(order), now, now);
       }
 
       const purchases = purchasesByCustomer(saved);
@@ -230,7 +244,9 @@ export class SqliteBulkIngest {
         s.updateCustomer.run(...customerValues(customer), now, shop, customer.shopifyId);
       }
 
-      const stale = [...new Set([...purchases.keys(), ...previous])].filter((id) => !created.has(id));
+      const stale = [...new Set([...purchases.keys(), ...previous])].filter(
+        (id) => !created.has(id) && !redacted.has(id),
+      );
       if (stale.length > 0) {
         const byCustomer = new Map<string, PurchaseForAggregates[]>(stale.map((id) => [id, []]));
         for (const r of this.selectIn(

@@ -6,11 +6,18 @@ import {
 import { amountRemoved } from "../lib/money";
 import {
   lockCustomers,
+  redactedCustomerIds,
   refreshCustomersAggregates,
   saveCustomerVersions,
   type CustomerVersion,
 } from "../models/customer.server";
-import { purchasesByCustomer, saveOrderVersions, type OrderVersion } from "../models/order.server";
+import {
+  newerOrderVersions,
+  purchasesByCustomer,
+  withoutCustomers,
+  writeOrderVersions,
+  type OrderVersion,
+} from "../models/order.server";
 import { ensureShop } from "../models/shop.server";
 import type { Tx } from "../models/webhook-delivery.server";
 
@@ -95,26 +102,38 @@ export interface IngestedVersions {
 /**
  * Many customers and orders at once (the webhook queue, the demo import, a backfill page), with
  * the newer-wins rule by `updated_at` and a handful of statements per batch instead of per order.
+ * An order of a redacted customer is stored without the link to them: it counts for the shop's
+ * totals, and brings back neither their aggregates nor anything else about them.
  */
 export async function ingestVersions(tx: Tx, shop: string, batch: VersionBatch): Promise<IngestedVersions> {
   await ensureShop(shop, tx);
-  const { saved, previousCustomerShopifyIds } = await saveOrderVersions(tx, shop, batch.orders);
-  const purchases = purchasesByCustomer(saved);
-  // Every customer this batch may write, locked at once and in order (see lockCustomers).
+  const { newer, previousCustomerShopifyIds } = await newerOrderVersions(tx, shop, batch.orders);
+  const orderCustomers = newer.flatMap((order) => (order.customerShopifyId ? [order.customerShopifyId] : []));
+  // Every customer this batch may write, locked at once and in order (see lockCustomers), before
+  // the redaction check: a customers/redact (which takes its customer's lock) either committed
+  // already and is seen by it, or waits for this batch and then detaches what it wrote.
   await lockCustomers(tx, shop, [
     ...batch.customers.map((c) => c.shopifyId),
-    ...purchases.keys(),
+    ...orderCustomers,
     ...previousCustomerShopifyIds,
   ]);
+  // Their orders are stored without the link to them, and their emptied aggregates stay so.
+  const redacted = await redactedCustomerIds(tx, shop, [...orderCustomers, ...previousCustomerShopifyIds]);
+  const orders = withoutCustomers(newer, redacted);
+  await writeOrderVersions(tx, shop, orders);
+  const purchases = purchasesByCustomer(orders);
   const customers = await saveCustomerVersions(tx, shop, batch.customers, purchases);
   const created = new Set(customers.created);
   // Customers inserted just now carry this batch's aggregates already; every other customer the
   // batch touched is recomputed from the orders stored for them.
-  const stale = [...new Set([...purchases.keys(), ...previousCustomerShopifyIds])].filter((id) => !created.has(id));
+  const stale = [...new Set([...purchases.keys(), ...previousCustomerShopifyIds])].filter(
+    (id) => !created.has(id) && !redacted.has(id),
+  );
   await refreshCustomersAggregates(tx, shop, stale);
   return {
     customersCreated: created.size,
-    ordersSaved: saved.length,
-    saved: { orders: new Set(saved), customers: new Set(customers.saved) },
+    ordersSaved: newer.length,
+    // The batch's own objects (the webhook queue looks its deliveries up by them).
+    saved: { orders: new Set(newer), customers: new Set(customers.saved) },
   };
 }

@@ -364,6 +364,24 @@ describe("the shop's calendar", () => {
     const alerts = await prisma.alert.findMany({ where: { shop, cause: `rule:${rule.id}` } });
     expect(alerts.map((alert) => alert.customerShopifyId)).toEqual([customer.shopifyId]);
   });
+
+  it("counts purchase days on the shop's calendar when it stores a customer's aggregates", async () => {
+    const shop = uniqueShop("aggregate-zone");
+    await prisma.shop.create({ data: { domain: shop, timezone: "Asia/Shanghai", currency: "CNY" } });
+    const customer = customerVersion(2, new Date("2026-01-05T02:00:00Z"));
+    const orders = [
+      orderVersion(customer.shopifyId, new Date("2026-11-01T12:00:00Z"), 10), // 20:00, 1 November
+      orderVersion(customer.shopifyId, new Date("2026-11-01T15:30:00Z"), 10), // 23:30, 1 November
+      orderVersion(customer.shopifyId, new Date("2026-11-01T16:30:00Z"), 10), // 00:30, 2 November
+    ];
+    await prisma.$transaction((tx) => ingestVersions(tx, shop, { customers: [customer], orders: orders.slice(0, 2) }));
+    await prisma.$transaction((tx) => ingestVersions(tx, shop, { customers: [], orders: orders.slice(2) }));
+    // In UTC all three fall on 1 November: one purchase day. In Shanghai they span two.
+    const row = await prisma.customer.findUniqueOrThrow({
+      where: { shop_shopifyId: { shop, shopifyId: customer.shopifyId } },
+    });
+    expect(row).toMatchObject({ ordersCount: 3, purchaseDays: 2, recentIntervals: "[1]" });
+  });
 });
 
 describe("a failing run", () => {

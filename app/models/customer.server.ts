@@ -1,10 +1,12 @@
 import { Prisma } from "@prisma/client";
 
 import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggregates";
+import type { DayOf } from "../churn/dates";
 import prisma from "../db.server";
 import { sortableId } from "../lib/ids";
 import { inChunks } from "./order.server";
 import { lockRecords } from "./record-lock.server";
+import { shopCalendar } from "./shop.server";
 import type { Tx } from "./webhook-delivery.server";
 
 export interface CustomerVersion {
@@ -45,8 +47,8 @@ export async function markCustomerDeleted(tx: Tx, shop: string, shopifyId: strin
   return true;
 }
 
-function aggregateData(purchases: PurchaseForAggregates[]) {
-  const aggregates = aggregatePurchases(purchases);
+function aggregateData(purchases: PurchaseForAggregates[], dayOf: DayOf) {
+  const aggregates = aggregatePurchases(purchases, undefined, dayOf);
   return { ...aggregates, recentIntervals: JSON.stringify(aggregates.recentIntervals) };
 }
 
@@ -88,12 +90,13 @@ export async function saveCustomerVersions(
     );
   }
   const stored = new Map(existing.map((row) => [row.shopifyId, row]));
+  const dayOf = await shopCalendar(tx, shop);
   const toCreate: Prisma.CustomerCreateManyInput[] = [];
   const toUpdate: CustomerVersion[] = [];
   for (const version of newest.values()) {
     const row = stored.get(version.shopifyId);
     if (!row) {
-      toCreate.push({ shop, ...version, ...aggregateData(purchasesOfNew.get(version.shopifyId) ?? []) });
+      toCreate.push({ shop, ...version, ...aggregateData(purchasesOfNew.get(version.shopifyId) ?? [], dayOf) });
       continue;
     }
     if (row.deletedAt || row.redactedAt) continue;
@@ -275,10 +278,11 @@ export async function refreshCustomersAggregates(tx: Tx, shop: string, customerS
     });
   }
   const now = new Date();
+  const dayOf = await shopCalendar(tx, shop);
   const columns = ["id", "shop", "shopifyId", ...AGGREGATE_COLUMNS, "createdAt"];
   for (const chunk of inChunks([...byCustomer], 400)) {
     const values = chunk.map(([shopifyId, purchases]) => {
-      const a = aggregatePurchases(purchases);
+      const a = aggregatePurchases(purchases, undefined, dayOf);
       return Prisma.sql`(${Prisma.join([
         sortableId(),
         shop,

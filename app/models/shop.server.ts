@@ -1,5 +1,6 @@
 import { z } from "zod";
 
+import { type DayOf, zonedDayOf } from "../churn/dates";
 import { parseChurnSettings, type ChurnSettings } from "../churn/windows";
 import prisma from "../db.server";
 import { activityTimeZone } from "./customer-activity.server";
@@ -18,6 +19,12 @@ export async function getShop(domain: string) {
 export async function getShopTimeZone(domain: string): Promise<string> {
   const shop = await prisma.shop.findUnique({ where: { domain }, select: { timezone: true } });
   return activityTimeZone(shop?.timezone);
+}
+
+/** The shop's calendar for counting purchase days (its time zone; UTC when unknown), read in `tx`. */
+export async function shopCalendar(tx: Tx, domain: string): Promise<DayOf> {
+  const shop = await tx.shop.findUnique({ where: { domain }, select: { timezone: true } });
+  return zonedDayOf(shop?.timezone);
 }
 
 /** Saves what Shopify says about the shop; a (re)install also clears a previous uninstall. */

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 
 import { aggregatePurchases, type PurchaseForAggregates } from "../churn/aggregates";
+import { type DayOf, zonedDayOf } from "../churn/dates";
 import { parseDatabaseUrl } from "../lib/database-url";
 import { sortableId } from "../lib/ids";
 import { CUSTOMER_AGGREGATE_FIELDS, CUSTOMER_PROFILE_FIELDS, type CustomerVersion } from "./customer.server";
@@ -64,8 +65,8 @@ function customerValues(c: CustomerVersion): unknown[] {
   ];
 }
 
-function aggregateValues(purchases: PurchaseForAggregates[]): unknown[] {
-  const a = aggregatePurchases(purchases);
+function aggregateValues(purchases: PurchaseForAggregates[], dayOf: DayOf): unknown[] {
+  const a = aggregatePurchases(purchases, undefined, dayOf);
   return [
     a.ordersCount,
     a.purchaseDays,
@@ -105,6 +106,9 @@ export class SqliteBulkIngest {
     return {
       ensureShop: db.prepare(
         `INSERT INTO "Shop" ("domain", "installedAt", "settings", "createdAt", "updatedAt") VALUES (?, ?, '{}', ?, ?) ON CONFLICT("domain") DO NOTHING`,
+      ),
+      shopTimeZone: db.prepare<[string], { timezone: string | null }>(
+        `SELECT "timezone" FROM "Shop" WHERE "domain" = ?`,
       ),
       insertOrder: db.prepare(
         `INSERT INTO "Order" ("id", "shop", "shopifyId", ${quoted(ORDER_VERSION_FIELDS)}, "createdAt", "updatedAt") VALUES (${marks(ORDER_VERSION_FIELDS.length + 5)})`,
@@ -175,6 +179,8 @@ export class SqliteBulkIngest {
       const s = this.statements;
       const now = iso(new Date());
       s.ensureShop.run(shop, now, now, now);
+      // Purchase days count on the shop's calendar, as everywhere else (models/shop.server shopCalendar).
+      const dayOf = zonedDayOf(s.shopTimeZone.get(shop)?.timezone);
 
       const orders = newestBy(batch.orders, (o) => o.shopifyId);
       const storedOrders = new Map(
@@ -232,7 +238,7 @@ export class SqliteBulkIngest {
             shop,
             customer.shopifyId,
             ...customerValues(customer),
-            ...aggregateValues(purchases.get(customer.shopifyId) ?? []),
+            ...aggregateValues(purchases.get(customer.shopifyId) ?? [], dayOf),
             now,
             now,
           );
@@ -260,7 +266,7 @@ export class SqliteBulkIngest {
           });
         }
         for (const [id, list] of byCustomer) {
-          const values = aggregateValues(list);
+          const values = aggregateValues(list, dayOf);
           if (s.updateAggregates.run(...values, now, shop, id).changes === 0) {
             s.insertStub.run(sortableId(), shop, id, 0, ...values, now, now);
           }

@@ -1,5 +1,12 @@
 import { JOB, jobs } from "../jobs/index.server";
-import { ALERT_STATE, type BehaviourStep, countAlerts, listAlerts, setAlertState } from "../models/alert.server";
+import {
+  ALERT_STATE,
+  type AlertTransition,
+  type BehaviourStep,
+  countAlerts,
+  listAlerts,
+  setAlertState,
+} from "../models/alert.server";
 import { getBackfillProgress, type BackfillProgress } from "../models/backfill-run.server";
 import { activityTimeZone } from "../models/customer-activity.server";
 import { scoreDistribution } from "../models/customer-score.server";
@@ -216,8 +223,11 @@ export async function getAlertsPage(shop: string, filter: AlertFilter): Promise<
 
 export type AlertAction = "acknowledge" | "resolve";
 
-/** The merchant acknowledges or resolves one of the shop's alerts; false when the shop has no such alert. */
-export async function changeAlertState(shop: string, alertId: string, action: AlertAction): Promise<boolean> {
+/**
+ * The merchant acknowledges or resolves one of the shop's alerts: "not_found" when the shop has
+ * no such alert, "not_allowed" when it is already past that state (e.g. resolved).
+ */
+export async function changeAlertState(shop: string, alertId: string, action: AlertAction): Promise<AlertTransition> {
   return setAlertState(shop, alertId, action === "acknowledge" ? ALERT_STATE.acknowledged : ALERT_STATE.resolved);
 }
 
@@ -312,7 +322,7 @@ export async function getInboxPage(shop: string, cursor: string | null): Promise
       level: entry.level,
       subject: entry.subject,
       body: entry.body,
-      alertCount: entry.alertIds.length,
+      alertCount: entry.alertCount,
       emailStatus: entry.emailStatus,
       createdAt: entry.createdAt.toISOString(),
       sentAt: entry.sentAt?.toISOString() ?? null,

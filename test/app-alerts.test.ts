@@ -239,6 +239,37 @@ describe("alerts page", () => {
     expect(untouched).toMatchObject({ state: "open", acknowledgedAt: null, resolvedAt: null });
   });
 
+  it("answers 409 to a transition the alert's state does not allow, and leaves the alert as it was", async () => {
+    const { shop, alerts } = await seedShop();
+    const refusals: [string, keyof typeof alerts, string][] = [
+      ["acknowledge", "newest", "This alert is already acknowledged, so it cannot be acknowledged."],
+      ["acknowledge", "resolved", "This alert is already resolved, so it cannot be acknowledged."],
+      ["resolve", "resolved", "This alert is already resolved, so it cannot be resolved."],
+      ["resolve", "auto", "This alert is already resolved (the customer came back), so it cannot be resolved."],
+    ];
+    for (const [intent, which, error] of refusals) {
+      const before = await prisma.alert.findUniqueOrThrow({ where: { id: alerts[which].id } });
+      const response = await action({
+        request: await embeddedPost(shop, "/app/alerts", { intent, alertId: alerts[which].id }),
+        ...call,
+      });
+      expect(await actionResult(response)).toEqual({ status: 409, body: { ok: false, error } });
+      expect(await prisma.alert.findUniqueOrThrow({ where: { id: alerts[which].id } })).toEqual(before);
+    }
+  });
+
+  it("answers 404 to an alert id that does not exist", async () => {
+    const { shop } = await seedShop();
+    const response = await action({
+      request: await embeddedPost(shop, "/app/alerts", { intent: "resolve", alertId: "no-such-alert" }),
+      ...call,
+    });
+    expect(await actionResult(response)).toEqual({
+      status: 404,
+      body: { ok: false, error: "This alert no longer exists." },
+    });
+  });
+
   it("answers 400 to a malformed submission", async () => {
     const { shop, alerts } = await seedShop();
     const submissions: Record<string, string>[] = [

@@ -30,6 +30,7 @@ async function seedInbox(shop: string, count: number) {
         subject: `Subject ${i}`,
         body: `Line one of ${i}\n\nLine two`,
         alertIds: JSON.stringify([`alert-${i}`]),
+        alertCount: 1,
         recipient: i === 0 ? null : "owner@example.com",
         emailStatus: i === 0 ? "skipped" : "sent",
         sentAt: i === 0 ? null : new Date(Date.UTC(2026, 10, 1 + i, 9)),

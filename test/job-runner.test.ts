@@ -254,6 +254,35 @@ describe("pg-boss runner (web process enqueues, worker process runs)", () => {
     expect(job).toMatchObject({ state: "completed", retryCount: 1 });
   });
 
+  it("cancels a shop's waiting jobs in every queue, not its running job nor another shop's", async () => {
+    const hold = gate();
+    worker.register("held", async (shop) => {
+      runs.push({ job: "held", shop });
+      await hold.opened;
+    });
+    web.enqueue("held", "i.myshopify.com");
+    await vi.waitFor(() => expect(runsOf("held")).toHaveLength(1), { timeout: 5_000, interval: 20 });
+    // One run of the shop waits behind the running one, one waits for its time; another shop's too.
+    web.enqueue("held", "i.myshopify.com");
+    web.enqueue("record", "i.myshopify.com", { delayMs: 60_000 });
+    web.enqueue("record", "j.myshopify.com", { delayMs: 60_000 });
+    await web.flush();
+    const waiting = (queue: string, shop: string) => worker.boss.findJobs(queue, { key: shop, queued: true });
+    expect((await waiting("held", "i.myshopify.com")).length).toBe(1);
+
+    // The web process never ran these jobs (it registers no handlers), yet finds them in every queue.
+    expect(await web.cancelShop("i.myshopify.com")).toBe(2);
+    expect(await waiting("held", "i.myshopify.com")).toEqual([]);
+    expect(await waiting("record", "i.myshopify.com")).toEqual([]);
+    expect((await waiting("record", "j.myshopify.com")).map((job) => job.data)).toEqual([{ shop: "j.myshopify.com" }]);
+    expect(await web.cancelShop("i.myshopify.com")).toBe(0);
+
+    hold.open();
+    await web.drain();
+    expect(runsOf("held")).toEqual(["i.myshopify.com"]);
+    expect((await jobsIn("held", "i.myshopify.com")).map((job) => job.state)).toEqual(["completed"]);
+  });
+
   it("stops cleanly: the job in hand finishes, then nothing reconnects", async () => {
     const hold = gate();
     worker.register("last", async (shop) => {

@@ -4,6 +4,7 @@ import type { RiskReason } from "~/churn/risk/model";
 import prisma from "~/db.server";
 import { createSmtpTransport, type EmailTransport } from "~/integrations/email/smtp.server";
 import { deleteCustomerNotifications } from "~/models/notification.server";
+import { MAX_LISTED_CUSTOMERS } from "~/notifications/render";
 import {
   deliverOutbox,
   EMAIL_CLAIM_MS,
@@ -133,6 +134,41 @@ async function seedAlert(shop: string, setup: AlertSetup): Promise<string> {
   return alert.id;
 }
 
+/**
+ * 33 open medium alerts of 30 customers ("C0 Test" .. "C29 Test", risk scores 31 .. 60), all
+ * raised at one time but for a second alert of C0, C10 and C29 a minute before NOW; and two alerts
+ * no digest covers.
+ */
+async function seedBacklog(shop: string) {
+  const first: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    const customer = String(9000 + i);
+    first.push(
+      await seedAlert(shop, { customer, level: "medium", firstName: `C${i}`, lastName: "Test", score: 31 + i }),
+    );
+  }
+  const second: Record<number, string> = {};
+  for (const i of [0, 10, 29]) {
+    const customer = String(9000 + i);
+    second[i] = await seedAlert(shop, { customer, level: "medium", cause: "rule:r1", createdAt: at(NOW, -60_000) });
+  }
+  await seedAlert(shop, { customer: "9100", level: "high" });
+  await seedAlert(shop, { customer: "9101", level: "medium", state: "acknowledged" });
+  return { first, second };
+}
+
+/** The shop's alerts marked notified, by id, with when. */
+async function notifiedAlerts(shop: string) {
+  const rows = await prisma.alert.findMany({
+    where: { shop, notifiedAt: { not: null } },
+    select: { id: true, notifiedAt: true },
+    orderBy: { id: "asc" },
+  });
+  return rows;
+}
+
+const alertsNotifiedAt = (ids: string[], notifiedAt: Date) => [...ids].sort().map((id) => ({ id, notifiedAt }));
+
 const notificationsOf = (shop: string) =>
   prisma.notification.findMany({ where: { shop }, orderBy: { createdAt: "asc" } });
 const deliver = (shop: string, now: Date, options: { limit?: number } = {}) =>
@@ -238,6 +274,7 @@ describe("high-risk alerts", () => {
     expect(smtp.received[0].subject).toContain(`${count} customers reached high churn risk`);
     const [notification] = await notificationsOf(shop);
     expect(JSON.parse(notification.alertIds)).toHaveLength(count);
+    expect(notification.alertCount).toBe(count);
     expect(await prisma.alert.count({ where: { shop, notifiedAt: null } })).toBe(0);
   });
 
@@ -291,7 +328,7 @@ describe("the daily digest", () => {
     await seedAlert(shop, { customer: "8006", level: "low" });
 
     const digest = await queueDailyDigest(shop, now);
-    expect(digest).toEqual({ dedupeKey: "digest:2026-11-23", alertCount: 4 });
+    expect(digest).toEqual({ dedupeKey: "digest:2026-11-23", alertCount: 4, customerCount: 3, pages: 1 });
     await deliver(shop, now);
 
     expect(smtp.received).toHaveLength(1);
@@ -309,8 +346,122 @@ describe("the daily digest", () => {
     const [notification] = await notificationsOf(shop);
     expect(notification).toMatchObject({ kind: "digest", level: "medium", emailStatus: "sent" });
     expect(JSON.parse(notification.alertIds).sort()).toEqual([...ids].sort());
+    expect(notification.alertCount).toBe(4);
     const notified = await prisma.alert.count({ where: { shop, notifiedAt: { not: null } } });
     expect(notified).toBe(4);
+  });
+
+  it("reads a large backlog in pages, names only the riskiest customers and counts every one", async () => {
+    const shop = await seedShop();
+    const { first, second } = await seedBacklog(shop);
+    const pages: number[] = [];
+
+    const digest = await queueDailyDigest(shop, NOW, { pageSize: 7, onPage: ({ page }) => void pages.push(page) });
+
+    // 33 alerts of 30 customers, 7 at a time.
+    expect(digest).toEqual({ dedupeKey: "digest:2026-11-22", alertCount: 33, customerCount: 30, pages: 5 });
+    expect(pages).toEqual([1, 2, 3, 4, 5]);
+    const [notification] = await notificationsOf(shop);
+    expect(notification.subject).toBe("[Churn Radar] Daily digest 2026-11-22: 30 customers at medium churn risk");
+    const listed = notification.body.split("\n").filter((line) => line.startsWith("- "));
+    expect(listed).toEqual(
+      Array.from({ length: MAX_LISTED_CUSTOMERS }, (_, k) => `- C${29 - k} Test (risk score ${60 - k}/100)`),
+    );
+    expect(notification.body).toContain("...and 5 more in the Churn Radar inbox.");
+    // It names the alerts of the customers it lists (a customer's second alert too) and counts all.
+    expect(notification.alertCount).toBe(33);
+    expect(JSON.parse(notification.alertIds).sort()).toEqual([...first.slice(5), second[10], second[29]].sort());
+    expect((await listInbox(shop)).entries[0]).toMatchObject({ alertCount: 33 });
+
+    expect(await notifiedAlerts(shop)).toEqual(alertsNotifiedAt([...first, ...Object.values(second)], NOW));
+    expect(await queueDailyDigest(shop, at(NOW, 86_400_000), { pageSize: 7 })).toBeNull();
+    expect(await notificationsOf(shop)).toHaveLength(1);
+  });
+
+  it("marks nothing when a run dies part-way; the next run covers every alert exactly once", async () => {
+    const shop = await seedShop();
+    const { first, second } = await seedBacklog(shop);
+
+    const dying = queueDailyDigest(shop, NOW, {
+      pageSize: 7,
+      onPage: ({ page }) => {
+        if (page === 3) throw new Error("worker killed");
+      },
+    });
+    await expect(dying).rejects.toThrow("worker killed");
+    expect(await notificationsOf(shop)).toHaveLength(0);
+    expect(await notifiedAlerts(shop)).toEqual([]);
+
+    const rerun = at(NOW, 60_000);
+    expect(await queueDailyDigest(shop, rerun, { pageSize: 7 })).toMatchObject({ alertCount: 33, customerCount: 30 });
+    expect(await queueDailyDigest(shop, at(rerun, 60_000), { pageSize: 7 })).toBeNull();
+    expect(await notificationsOf(shop)).toHaveLength(1);
+    expect(await notifiedAlerts(shop)).toEqual(alertsNotifiedAt([...first, ...Object.values(second)], rerun));
+  });
+
+  it("is made once when two runs race: every alert is notified by exactly one of them", async () => {
+    const shop = await seedShop();
+    const { first, second } = await seedBacklog(shop);
+    const times = [NOW, at(NOW, 1_000)];
+
+    const results = await Promise.all(times.map((now) => queueDailyDigest(shop, now, { pageSize: 7 })));
+
+    const winners = results.flatMap((result, i) => (result ? [{ result, now: times[i] }] : []));
+    expect(winners).toHaveLength(1);
+    expect(winners[0].result).toMatchObject({ alertCount: 33, customerCount: 30 });
+    expect(await notificationsOf(shop)).toHaveLength(1);
+    expect(await notifiedAlerts(shop)).toEqual(alertsNotifiedAt([...first, ...Object.values(second)], winners[0].now));
+  });
+
+  it("reads again when an alert it has read changes before the digest is recorded", async () => {
+    const shop = await seedShop();
+    const { first, second } = await seedBacklog(shop);
+    // An alert of the first page, of a customer with no other alert.
+    const firstPage = await prisma.alert.findMany({
+      where: { shop, level: "medium", state: "open", cause: "risk-level" },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      take: 7,
+    });
+    const handled = firstPage.find((alert) => !["9000", "9010", "9029"].includes(alert.customerShopifyId));
+    if (!handled) throw new Error("the first page has no customer with a single alert");
+    let reads = 0;
+
+    const digest = await queueDailyDigest(shop, NOW, {
+      pageSize: 7,
+      onPage: async () => {
+        // The merchant acknowledges it while the digest is read.
+        if (++reads === 2) await prisma.alert.update({ where: { id: handled.id }, data: { state: "acknowledged" } });
+      },
+    });
+
+    // The first reading (5 pages) counted it: read again (5 pages), without it.
+    expect(reads).toBe(10);
+    expect(digest).toEqual({ dedupeKey: "digest:2026-11-22", alertCount: 32, customerCount: 29, pages: 5 });
+    const [notification] = await notificationsOf(shop);
+    expect(notification.alertCount).toBe(32);
+    expect(notification.subject).toContain("29 customers");
+    expect(JSON.parse(notification.alertIds)).not.toContain(handled.id);
+    const covered = [...first, ...Object.values(second)].filter((id) => id !== handled.id);
+    expect(await notifiedAlerts(shop)).toEqual(alertsNotifiedAt(covered, NOW));
+  });
+
+  it("leaves an alert raised after it has read the last page for the next digest", async () => {
+    const shop = await seedShop();
+    await seedBacklog(shop);
+    let late = "";
+
+    const digest = await queueDailyDigest(shop, NOW, {
+      pageSize: 7,
+      onPage: async ({ page }) => {
+        if (page === 5) late = await seedAlert(shop, { customer: "9050", level: "medium", createdAt: at(NOW, -1_000) });
+      },
+    });
+
+    expect(digest).toMatchObject({ alertCount: 33, pages: 5 });
+    expect((await prisma.alert.findUniqueOrThrow({ where: { id: late } })).notifiedAt).toBeNull();
+    const tomorrow = at(NOW, 86_400_000);
+    expect(await queueDailyDigest(shop, tomorrow, { pageSize: 7 })).toMatchObject({ alertCount: 1, pages: 1 });
+    expect((await prisma.alert.findUniqueOrThrow({ where: { id: late } })).notifiedAt).toEqual(tomorrow);
   });
 
   it("is made once a day: alerts raised later that day wait for the next day's digest", async () => {
@@ -323,7 +474,12 @@ describe("the daily digest", () => {
     expect((await prisma.alert.findUniqueOrThrow({ where: { id: late } })).notifiedAt).toBeNull();
 
     const tomorrow = at(NOW, 86_400_000);
-    expect(await queueDailyDigest(shop, tomorrow)).toEqual({ dedupeKey: "digest:2026-11-23", alertCount: 1 });
+    expect(await queueDailyDigest(shop, tomorrow)).toEqual({
+      dedupeKey: "digest:2026-11-23",
+      alertCount: 1,
+      customerCount: 1,
+      pages: 1,
+    });
     expect(await queueDailyDigest(shop, tomorrow)).toBeNull();
     expect(await notificationsOf(shop)).toHaveLength(2);
   });
@@ -351,7 +507,12 @@ describe("the weekly report", () => {
     await seedAlert(shop, { customer: "9003", level: "medium", createdAt: at(NOW, -86_400_000) });
 
     // 2026-11-22 is the Sunday of ISO week 47.
-    expect(await queueWeeklyReport(shop, NOW)).toEqual({ dedupeKey: "report:2026-W47", alertCount: 1 });
+    expect(await queueWeeklyReport(shop, NOW)).toEqual({
+      dedupeKey: "report:2026-W47",
+      alertCount: 1,
+      customerCount: 1,
+      pages: 1,
+    });
     expect(await queueWeeklyReport(shop, NOW)).toBeNull();
     await deliver(shop, NOW);
 
@@ -360,6 +521,24 @@ describe("the weekly report", () => {
     expect(email.text).toContain("过去一周有 1 位客户出现早期流失迹象（低风险）：");
     expect(email.text).toContain("Li Na");
     expect(email.text).not.toContain("9002");
+  });
+
+  it("reads the week's alerts in pages too", async () => {
+    const shop = await seedShop();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const createdAt = at(NOW, -(i + 1) * 3_600_000);
+      ids.push(await seedAlert(shop, { customer: String(9010 + i), level: "low", score: 10 + i, createdAt }));
+    }
+    await seedAlert(shop, { customer: "9020", level: "low", createdAt: at(NOW, -8 * 86_400_000) });
+
+    expect(await queueWeeklyReport(shop, NOW, { pageSize: 2 })).toEqual({
+      dedupeKey: "report:2026-W47",
+      alertCount: 5,
+      customerCount: 5,
+      pages: 3,
+    });
+    expect(await notifiedAlerts(shop)).toEqual(alertsNotifiedAt(ids, NOW));
   });
 });
 

@@ -30,6 +30,23 @@ interface JobData {
   shop: string;
 }
 
+/** States a job never leaves (until pg-boss's retention deletes it). */
+const FINISHED_STATES: ReadonlySet<string> = new Set(["completed", "cancelled", "failed"]);
+/**
+ * Jobs drain() follows by id (sent, run or seen waiting by this runner): plenty for a test or a
+ * shutdown, and a bound for a worker that runs for weeks without ever draining.
+ */
+const FOLLOWED_JOBS = 1_000;
+/** A job due within this much of our clock counts as due: the database's clock decides, and may be ahead. */
+const CLOCK_SLACK_MS = 1_000;
+/**
+ * A cancelled job is first moved this far ahead, which no worker takes, and then deleted. Should
+ * the delete fail, it runs a day later and finds the shop uninstalled.
+ */
+const PARKED_SECONDS = 24 * 60 * 60;
+/** Queues listed per page when looking for a shop's jobs in all of them. */
+const QUEUE_PAGE = 1_000;
+
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : "unknown");
 
 export interface PgBossRunner extends JobRunner {
@@ -55,6 +72,9 @@ export function createPgBossRunner(options: PgBossRunnerOptions): PgBossRunner {
   // Sends still on their way to the database: drain() and stop() wait for them, and a job is
   // completed only once the follow-ups its handler enqueued are stored.
   const sends = new Set<Promise<void>>();
+  // Jobs drain() waits for by id, newest last (job id -> queue), and the handlers running here now.
+  const followed = new Map<string, string>();
+  let inHand = 0;
   let connected: Promise<void> | null = null;
   let working: Promise<void> | null = null;
   let stopped = false;
@@ -106,9 +126,13 @@ export function createPgBossRunner(options: PgBossRunnerOptions): PgBossRunner {
       async ([job]) => {
         const shop: unknown = job?.data?.shop;
         if (typeof shop !== "string") throw new Error(`job ${name} has no shop in its data`);
+        // Followed until pg-boss has recorded the outcome, which happens after this callback returns.
+        follow(name, job.id);
+        inHand++;
         try {
           await handler(shop);
         } finally {
+          inHand--;
           await settleSends();
         }
       },
@@ -134,27 +158,73 @@ export function createPgBossRunner(options: PgBossRunnerOptions): PgBossRunner {
   async function moveEarlier(name: string, shop: string, delaySeconds: number) {
     const wanted = Date.now() + delaySeconds * 1000;
     for (const job of await boss.findJobs<JobData>(name, { key: shop, queued: true })) {
+      follow(name, job.id);
       if (job.state === "created" && job.startAfter.getTime() > wanted) {
         await boss.update(name, undefined, { id: job.id, startAfter: delaySeconds });
       }
     }
   }
 
-  /** Jobs running, or waiting and already due, in the queues this runner has used. */
-  async function busyJobs(): Promise<number> {
-    let busy = 0;
+  function follow(name: string, id: string) {
+    followed.delete(id);
+    followed.set(id, name);
+    const oldest = followed.keys().next();
+    if (followed.size > FOLLOWED_JOBS && !oldest.done) followed.delete(oldest.value);
+  }
+
+  /**
+   * Whether any job is running, or waiting and already due: a due job in a queue this runner has
+   * used, or a job it sent, ran or saw waiting that has not finished. Only pg-boss's public API:
+   * its queue counts (getQueueStats) are a cache refreshed at most once a minute, too stale here.
+   * A job another process sent and a worker took before this runner looked is not waited for.
+   */
+  async function busy(): Promise<boolean> {
+    const dueBy = Date.now() + CLOCK_SLACK_MS;
+    let found = inHand > 0;
     for (const name of queues.keys()) {
-      const queue = await boss.getQueue(name);
-      if (!queue) continue;
-      // The queue's own counts are a cache the monitor refreshes every minute or so: count the rows.
-      const { rows } = await boss.getDb().executeSql(
-        `SELECT count(*)::int AS busy FROM ${schema}.${queue.table}
-           WHERE name = $1 AND (state = 'active' OR (state IN ('created', 'retry') AND start_after <= now()))`,
-        [name],
-      );
-      busy += Number(rows[0]?.busy ?? 0);
+      for (const job of await boss.findJobs<JobData>(name, { queued: true })) {
+        if (job.startAfter.getTime() <= dueBy) follow(name, job.id);
+      }
     }
-    return busy;
+    for (const [id, name] of [...followed]) {
+      const [job] = await boss.findJobs<JobData>(name, { id });
+      if (!job || FINISHED_STATES.has(job.state)) followed.delete(id);
+      else if (job.state === "active" || job.startAfter.getTime() <= dueBy) found = true;
+    }
+    return found;
+  }
+
+  /** Every queue in pg-boss's schema: jobs of the shop may have been sent by any process. */
+  async function allQueueNames(): Promise<string[]> {
+    const names: string[] = [];
+    for (let after: string | undefined; ;) {
+      const page = await boss.getQueues(undefined, { limit: QUEUE_PAGE, ...(after ? { after } : {}) });
+      names.push(...page.map((queue) => queue.name));
+      if (page.length < QUEUE_PAGE) return names;
+      after = page[page.length - 1].name;
+    }
+  }
+
+  /**
+   * Deletes the shop's waiting jobs in every queue. Each is first moved a day ahead by update(),
+   * which only touches jobs no worker has taken (in one statement, so a worker cannot take one
+   * meanwhile), then deleted by id; a job already running is left to finish.
+   */
+  async function dropWaitingJobs(shop: string): Promise<number> {
+    await connect();
+    let dropped = 0;
+    for (const name of await allQueueNames()) {
+      const { jobs: parked } = await boss.update(name, undefined, {
+        singletonKey: shop,
+        match: "all",
+        startAfter: PARKED_SECONDS,
+      });
+      if (parked.length === 0) continue;
+      await boss.deleteJob(name, parked);
+      for (const id of parked) followed.delete(id);
+      dropped += parked.length;
+    }
+    return dropped;
   }
 
   return {
@@ -180,6 +250,7 @@ export function createPgBossRunner(options: PgBossRunnerOptions): PgBossRunner {
         .then(async () => {
           const id = await boss.send(name, { shop }, { singletonKey: shop, startAfter: delaySeconds });
           if (id === null) await moveEarlier(name, shop, delaySeconds);
+          else follow(name, id);
         })
         .catch((error: unknown) =>
           logger.error(
@@ -190,14 +261,26 @@ export function createPgBossRunner(options: PgBossRunnerOptions): PgBossRunner {
         .finally(() => sends.delete(send));
       sends.add(send);
     },
-    cancelShop() {
-      // Queued jobs of an uninstalled shop find it uninstalled and do nothing.
-      return 0;
+    cancelShop(shop) {
+      if (stopped) return Promise.resolve(0);
+      // After the sends already on their way, so that an enqueue made just before is cancelled too.
+      const cancelling = settleSends()
+        .then(() => dropWaitingJobs(shop))
+        .catch((error: unknown) => {
+          // Not fatal: a job of an uninstalled shop finds it uninstalled and does nothing.
+          logger.error({ shop, err: errorMessage(error) }, "waiting jobs of the shop could not be cancelled");
+          return 0;
+        });
+      const settled: Promise<void> = cancelling.then(() => {
+        sends.delete(settled);
+      });
+      sends.add(settled);
+      return cancelling;
     },
     async drain() {
       for (;;) {
         await settleSends();
-        if (!connected || (await busyJobs()) === 0) {
+        if (!connected || !(await busy())) {
           if (sends.size === 0) return;
           continue;
         }

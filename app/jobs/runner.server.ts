@@ -26,8 +26,11 @@ export interface JobRunner {
    * already waiting, the earlier of the two times wins, and a run never overlaps the one before it.
    */
   enqueue(name: string, shop: string, options?: EnqueueOptions): void;
-  /** Drops every waiting run of the shop (app/uninstalled); a run already going finishes on its own. */
-  cancelShop(shop: string): number;
+  /**
+   * Drops every waiting run of the shop (app/uninstalled) and resolves to how many; a run already
+   * going finishes on its own. Never rejects: a run left waiting finds the shop uninstalled.
+   */
+  cancelShop(shop: string): Promise<number>;
   /** Waits until nothing is waiting or running (tests and graceful shutdown). */
   drain(): Promise<void>;
   pending(): { name: string; shop: string; runAt: number }[];
@@ -121,7 +124,7 @@ export function createInProcessRunner(options: InProcessRunnerOptions = {}): Job
     enqueue(name, shop, enqueueOptions = {}) {
       schedule(name, shop, enqueueOptions.delayMs ?? 0, 1);
     },
-    cancelShop(shop) {
+    async cancelShop(shop) {
       let cancelled = 0;
       for (const [key, job] of scheduled) {
         if (job.shop !== shop) continue;

@@ -127,20 +127,31 @@ export async function autoResolveAlerts(
   );
 }
 
+/** What became of a merchant's action on one alert. */
+export type AlertTransition =
+  | { outcome: "changed" }
+  /** No such alert in this shop (an unknown id, or another shop's). */
+  | { outcome: "not_found" }
+  /** The alert exists but is past the requested state; `state` is where it stands now. */
+  | { outcome: "not_allowed"; state: string };
+
 /** The merchant's actions on one alert; an alert of another shop is never touched. */
 export async function setAlertState(
   shop: string,
   id: string,
   state: typeof ALERT_STATE.acknowledged | typeof ALERT_STATE.resolved,
   at: Date = new Date(),
-): Promise<boolean> {
+): Promise<AlertTransition> {
   // Only forward: an alert already resolved (by the merchant or by the customer's return) stays so.
   const from = state === ALERT_STATE.acknowledged ? [ALERT_STATE.open] : [ALERT_STATE.open, ALERT_STATE.acknowledged];
   const { count } = await prisma.alert.updateMany({
     where: { shop, id, state: { in: from } },
     data: state === ALERT_STATE.acknowledged ? { state, acknowledgedAt: at } : { state, resolvedAt: at },
   });
-  return count === 1;
+  if (count === 1) return { outcome: "changed" };
+  // The conditional update is the decision; this read only tells the two refusals apart.
+  const current = await prisma.alert.findFirst({ where: { shop, id }, select: { state: true } });
+  return current ? { outcome: "not_allowed", state: current.state } : { outcome: "not_found" };
 }
 
 export async function listAlerts(shop: string, options: { states?: string[]; limit?: number } = {}) {

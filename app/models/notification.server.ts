@@ -19,24 +19,78 @@ export interface AlertToNotify {
   createdAt: Date;
 }
 
-/** Open alerts of one level that no notification covers yet, oldest first. */
+/** The shop's open alerts of one level that no notification covers yet. */
+export interface UnnotifiedScope {
+  shop: string;
+  level: string;
+  /** Only alerts raised after this time (a weekly report's week). */
+  createdAfter?: Date;
+}
+
+/**
+ * An alert's place in the order alerts are read in, oldest first and ties by id: the key of a
+ * keyset page ("after this one"), and the bound of what a digest covers ("up to this one").
+ */
+export interface AlertKey {
+  createdAt: Date;
+  id: string;
+}
+
+export function alertKeyOf(alert: AlertKey): AlertKey {
+  return { createdAt: alert.createdAt, id: alert.id };
+}
+
+function unnotifiedWhere(scope: UnnotifiedScope): Prisma.AlertWhereInput {
+  return {
+    shop: scope.shop,
+    level: scope.level,
+    state: "open",
+    notifiedAt: null,
+    ...(scope.createdAfter ? { createdAt: { gt: scope.createdAfter } } : {}),
+  };
+}
+
+// The createdAt range beside each OR lets the (shop, state, level, createdAt) index bound the scan.
+function afterKey(key: AlertKey): Prisma.AlertWhereInput {
+  return { createdAt: { gte: key.createdAt }, OR: [{ createdAt: { gt: key.createdAt } }, { id: { gt: key.id } }] };
+}
+
+function throughKey(key: AlertKey): Prisma.AlertWhereInput {
+  return { createdAt: { lte: key.createdAt }, OR: [{ createdAt: { lt: key.createdAt } }, { id: { lte: key.id } }] };
+}
+
+/** Open alerts in scope that no notification covers yet, oldest first; a page after `after` when given. */
 export async function unnotifiedOpenAlerts(
-  shop: string,
-  level: string,
-  options: { createdAfter?: Date; limit?: number } = {},
+  scope: UnnotifiedScope,
+  page: { after?: AlertKey | null; limit?: number } = {},
 ): Promise<AlertToNotify[]> {
   return prisma.alert.findMany({
-    where: {
-      shop,
-      level,
-      state: "open",
-      notifiedAt: null,
-      ...(options.createdAfter ? { createdAt: { gt: options.createdAfter } } : {}),
-    },
+    where: { AND: [unnotifiedWhere(scope), ...(page.after ? [afterKey(page.after)] : [])] },
     orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    take: options.limit,
+    take: page.limit,
     select: { id: true, customerShopifyId: true, cause: true, level: true, reasons: true, createdAt: true },
   });
+}
+
+/**
+ * Which of these customers have an alert in scope up to `through`: read page by page, they were
+ * met on an earlier page (a customer is counted once however many alerts they have).
+ */
+export async function customersAlertedThrough(
+  scope: UnnotifiedScope,
+  customerShopifyIds: string[],
+  through: AlertKey,
+): Promise<Set<string>> {
+  const met = new Set<string>();
+  for (const ids of inChunks([...new Set(customerShopifyIds)])) {
+    const rows = await prisma.alert.findMany({
+      where: { AND: [unnotifiedWhere(scope), throughKey(through), { customerShopifyId: { in: ids } }] },
+      distinct: ["customerShopifyId"],
+      select: { customerShopifyId: true },
+    });
+    for (const row of rows) met.add(row.customerShopifyId);
+  }
+  return met;
 }
 
 export interface AlertedCustomer {
@@ -90,9 +144,19 @@ export interface NewNotification {
   subject: string;
   body: string;
   html: string | null;
+  /** The alerts it names (for a single alert or a burst: every alert it covers). */
   alertIds: string[];
   /** Null: inbox only (no address, or e-mail switched off). */
   recipient: string | null;
+}
+
+/** Whether the shop already has the notification of this dedupe key (e.g. today's digest). */
+export async function notificationExists(shop: string, dedupeKey: string): Promise<boolean> {
+  const row = await prisma.notification.findUnique({
+    where: { shop_dedupeKey: { shop, dedupeKey } },
+    select: { id: true },
+  });
+  return row !== null;
 }
 
 /**
@@ -104,7 +168,7 @@ export async function recordNotification(notification: NewNotification, now: Dat
     return await prisma.$transaction(async (tx) => {
       const marked = await markAlertsNotified(tx, notification.shop, notification.alertIds, now);
       if (marked === 0) return false;
-      await tx.notification.create({ data: notificationRow(notification, now) });
+      await tx.notification.create({ data: notificationRow(notification, marked, now) });
       return true;
     });
   } catch (error) {
@@ -125,11 +189,60 @@ async function markAlertsNotified(tx: Tx, shop: string, alertIds: string[], now:
   return marked;
 }
 
-function notificationRow(notification: NewNotification, now: Date): Prisma.NotificationCreateInput {
+/** What a digest or report covers: every alert in scope up to `through`, `alertCount` of them. */
+export interface GroupCoverage {
+  scope: UnnotifiedScope;
+  through: AlertKey;
+  alertCount: number;
+}
+
+/**
+ * "covered": another run got there first (the alerts are notified, or the dedupe key is used);
+ * "changed": the alerts changed since they were read (one acknowledged, one raised), read again.
+ */
+export type GroupOutcome = "recorded" | "covered" | "changed";
+
+class CoverageChanged extends Error {}
+
+/**
+ * Stores a digest or report and marks every alert it covers notified, in one transaction and one
+ * statement whatever their number (the ids are never loaded). Nothing changes unless exactly the
+ * alerts that were read and counted are marked: a crash, a lost race or a change meanwhile leaves
+ * them all for the next run, none notified twice and none lost.
+ */
+export async function recordGroupNotification(
+  notification: NewNotification,
+  coverage: GroupCoverage,
+  now: Date,
+): Promise<GroupOutcome> {
+  try {
+    return await prisma.$transaction(
+      async (tx) => {
+        const { count } = await tx.alert.updateMany({
+          where: { AND: [unnotifiedWhere(coverage.scope), throughKey(coverage.through)] },
+          data: { notifiedAt: now },
+        });
+        if (count === 0) return "covered";
+        if (count !== coverage.alertCount) throw new CoverageChanged();
+        await tx.notification.create({ data: notificationRow(notification, count, now) });
+        return "recorded";
+      },
+      // One statement marks a shop-sized set of alerts: more than the default 5 s may be needed.
+      { timeout: 60_000 },
+    );
+  } catch (error) {
+    if (error instanceof CoverageChanged) return "changed";
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return "covered";
+    throw error;
+  }
+}
+
+function notificationRow(notification: NewNotification, alertCount: number, now: Date): Prisma.NotificationCreateInput {
   const { alertIds, recipient, ...fields } = notification;
   return {
     ...fields,
     alertIds: JSON.stringify(alertIds),
+    alertCount,
     recipient,
     emailStatus: recipient ? "pending" : "skipped",
     nextAttemptAt: now,
@@ -242,6 +355,8 @@ export interface InboxEntry {
   subject: string;
   body: string;
   alertIds: string[];
+  /** Alerts covered, named or not. */
+  alertCount: number;
   emailStatus: string;
   createdAt: Date;
   sentAt: Date | null;
@@ -255,6 +370,7 @@ const inboxFields = {
   subject: true,
   body: true,
   alertIds: true,
+  alertCount: true,
   emailStatus: true,
   createdAt: true,
   sentAt: true,

@@ -138,6 +138,18 @@ describe("renderGroupMessage", () => {
     expect(zh.text).toContain("另有 4 位客户");
   });
 
+  it("counts every customer when given only the riskiest of many", () => {
+    const riskiest = Array.from({ length: 3 }, (_, i) =>
+      facts({ customerShopifyId: String(2000 + i), level: "medium" }),
+    );
+
+    const en = renderGroupMessage({ kind: "digest", label: "2026-11-22" }, riskiest, "en", 50_000);
+    expect(en.subject).toBe("[Churn Radar] Daily digest 2026-11-22: 50000 customers at medium churn risk");
+    expect(en.text.match(/^- /gm)).toHaveLength(3);
+    expect(en.text).toContain("...and 49997 more in the Churn Radar inbox.");
+    expect(en.html).toContain("...and 49997 more");
+  });
+
   it("says '1 customer' for one", () => {
     const report = renderGroupMessage({ kind: "report", label: "2026-W47" }, [facts({ level: "low" })], "en");
     expect(report.subject).toBe("[Churn Radar] Weekly report 2026-W47: 1 customer at low churn risk");

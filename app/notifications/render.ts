@@ -70,14 +70,19 @@ export interface GroupPeriod {
   label: string;
 }
 
-/** A daily digest (medium alerts) or weekly report (low alerts): one line per customer. */
+/**
+ * A daily digest (medium alerts) or weekly report (low alerts): one line per customer, riskiest
+ * first. `customerCount` is how many customers the message is about, when `alerts` holds only the
+ * riskiest of them (a big digest is read page by page and keeps only those it names).
+ */
 export function renderGroupMessage(
   period: GroupPeriod,
   alerts: readonly AlertFacts[],
   locale: SupportedLocale,
+  customerCount: number = alerts.length,
 ): RenderedMessage {
   const messages = notificationMessages(locale);
-  const count = alerts.length;
+  const count = Math.max(customerCount, alerts.length);
   const subject =
     messages.subjectPrefix +
     (period.kind === "digest"

@@ -31,11 +31,27 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if ((intent !== "acknowledge" && intent !== "resolve") || typeof alertId !== "string" || !ALERT_ID.test(alertId)) {
     return json({ ok: false as const, error: "Choose Acknowledge or Resolve on an alert." }, { status: 400 });
   }
-  if (!(await changeAlertState(session.shop, alertId, intent))) {
+  const result = await changeAlertState(session.shop, alertId, intent);
+  if (result.outcome === "not_found") {
     return json({ ok: false as const, error: "This alert no longer exists." }, { status: 404 });
+  }
+  if (result.outcome === "not_allowed") {
+    return json({ ok: false as const, error: refusedTransition(intent, result.state) }, { status: 409 });
   }
   return json({ ok: true as const, message: intent === "acknowledge" ? "Alert acknowledged" : "Alert resolved" });
 };
+
+const STATE_WORDS: Record<string, string> = {
+  acknowledged: "already acknowledged",
+  resolved: "already resolved",
+  auto_resolved: "already resolved (the customer came back)",
+};
+
+/** Why the action cannot apply: the alert moved on, e.g. resolved in another tab or by the customer's return. */
+function refusedTransition(intent: "acknowledge" | "resolve", state: string): string {
+  const now = STATE_WORDS[state] ?? `in state "${state}"`;
+  return `This alert is ${now}, so it cannot be ${intent === "acknowledge" ? "acknowledged" : "resolved"}.`;
+}
 
 const TABS: { id: AlertFilter; content: string; accessibilityLabel: string }[] = [
   { id: "unresolved", content: "Needs attention", accessibilityLabel: "Open and acknowledged alerts" },

@@ -1,4 +1,11 @@
-import { ALERT_STATE, type BehaviourStep, countAlerts, listAlerts, setAlertState } from "../models/alert.server";
+import {
+  ALERT_STATE,
+  type AlertTransition,
+  type BehaviourStep,
+  countAlerts,
+  listAlerts,
+  setAlertState,
+} from "../models/alert.server";
 import { alertedCustomers, ruleNames } from "../models/notification.server";
 import { getShopTimeZone } from "../models/shop.server";
 
@@ -95,8 +102,11 @@ export async function getAlertsPage(shop: string, filter: AlertFilter): Promise<
 
 export type AlertAction = "acknowledge" | "resolve";
 
-/** The merchant acknowledges or resolves one of the shop's alerts; false when the shop has no such alert. */
-export async function changeAlertState(shop: string, alertId: string, action: AlertAction): Promise<boolean> {
+/**
+ * The merchant acknowledges or resolves one of the shop's alerts: "not_found" when the shop has
+ * no such alert, "not_allowed" when it is already past that state (e.g. resolved).
+ */
+export async function changeAlertState(shop: string, alertId: string, action: AlertAction): Promise<AlertTransition> {
   return setAlertState(shop, alertId, action === "acknowledge" ? ALERT_STATE.acknowledged : ALERT_STATE.resolved);
 }
 

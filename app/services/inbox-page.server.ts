@@ -45,7 +45,7 @@ export async function getInboxPage(shop: string, cursor: string | null): Promise
       level: entry.level,
       subject: entry.subject,
       body: entry.body,
-      alertCount: entry.alertIds.length,
+      alertCount: entry.alertCount,
       emailStatus: entry.emailStatus,
       createdAt: entry.createdAt.toISOString(),
       sentAt: entry.sentAt?.toISOString() ?? null,

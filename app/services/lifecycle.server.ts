@@ -29,7 +29,7 @@ export async function uninstallShop(tx: Tx, shop: string): Promise<"processed"> 
   await markShopUninstalled(tx, shop, new Date());
   await cancelActiveBackfills(tx, shop, "app uninstalled");
   // Jobs also check isShopInstalled before working, so a run already under way stops at its next step.
-  const dropped = jobs.cancelShop(shop);
+  const dropped = await jobs.cancelShop(shop);
   logger.info({ shop, droppedJobs: dropped }, "app uninstalled");
   return "processed";
 }

@@ -5,10 +5,13 @@ import { logger } from "../lib/logger.server";
 import { activityTimeZone, dayOf } from "../models/customer-activity.server";
 import {
   alertedCustomers,
+  type AlertKey,
+  alertKeyOf,
   type AlertToNotify,
   type ClaimedEmail,
   claimEmail,
   countUnread,
+  customersAlertedThrough,
   dueEmailIds,
   type InboxEntry,
   listNotifications,
@@ -16,13 +19,16 @@ import {
   markEmailSent,
   markEmailSkipped,
   markNotificationRead,
+  notificationExists,
+  recordGroupNotification,
   recordNotification,
   ruleNames,
+  type UnnotifiedScope,
   unnotifiedOpenAlerts,
 } from "../models/notification.server";
 import { getShop, settingsOfShop } from "../models/shop.server";
 import { isoWeekOf } from "../notifications/periods";
-import { type AlertFacts, renderAlertMessage, renderGroupMessage } from "../notifications/render";
+import { type AlertFacts, MAX_LISTED_CUSTOMERS, renderAlertMessage, renderGroupMessage } from "../notifications/render";
 
 // Telling the merchant: high alerts at once, medium ones in a daily digest, low ones in a weekly
 // report. Each becomes an inbox entry and, when the shop has an address, an e-mail in the outbox
@@ -33,16 +39,19 @@ const ALERTS_PER_CALL = 100;
 /** More new high alerts than this at once are grouped into one "burst" e-mail. */
 export const MAX_SINGLE_ALERT_EMAILS = 5;
 const WEEK_MS = 7 * 86_400_000;
+/** Alerts read at a time while a digest or report is put together: memory follows this, not the shop's size. */
+export const GROUP_PAGE_SIZE = 1_000;
+/** Reads of a digest's alerts while they keep changing under it; then the job fails and is retried later. */
+const GROUP_ATTEMPTS = 3;
 
 /** Every open high alert not yet notified becomes one notification ("alert:<id>"). Returns how many. */
 export async function queueAlertNotifications(shop: string, now: Date = new Date()): Promise<number> {
   const audience = await notificationAudience(shop);
   if (!audience) return 0;
-  const alerts = await unnotifiedOpenAlerts(shop, "high", { limit: ALERTS_PER_CALL });
+  const alerts = await unnotifiedOpenAlerts({ shop, level: "high" }, { limit: ALERTS_PER_CALL });
   if (alerts.length > MAX_SINGLE_ALERT_EMAILS) {
     // A burst (a shop's first scoring run, a big import): one e-mail listing them, not dozens.
-    const group = await queueGroup(shop, audience, { kind: "burst", label: alerts[0].id, level: "high" }, alerts, now);
-    return group ? 1 : 0;
+    return (await queueBurst(shop, audience, alerts, now)) ? 1 : 0;
   }
   const facts = await alertFacts(shop, alerts);
   let created = 0;
@@ -69,45 +78,170 @@ export async function queueAlertNotifications(shop: string, now: Date = new Date
 
 export interface QueuedGroup {
   dedupeKey: string;
+  /** Alerts covered, each now marked notified. */
   alertCount: number;
+  /** Customers among them; the riskiest MAX_LISTED_CUSTOMERS are named, the rest counted. */
+  customerCount: number;
+  /** Pages the alerts were read in. */
+  pages: number;
+}
+
+export interface GroupOptions {
+  /** Alerts read at a time (default GROUP_PAGE_SIZE). */
+  pageSize?: number;
+  /** Called after each page is read, before the next (progress; tests act in between). */
+  onPage?: (read: { page: number; alerts: number }) => Promise<void> | void;
 }
 
 /** Open medium alerts not yet notified, as one digest per shop-local day ("digest:YYYY-MM-DD"). */
-export async function queueDailyDigest(shop: string, now: Date = new Date()): Promise<QueuedGroup | null> {
+export async function queueDailyDigest(
+  shop: string,
+  now: Date = new Date(),
+  options: GroupOptions = {},
+): Promise<QueuedGroup | null> {
   const audience = await notificationAudience(shop);
   if (!audience) return null;
   const day = dayOf(now.getTime(), audience.timeZone);
-  const alerts = await unnotifiedOpenAlerts(shop, "medium");
-  return queueGroup(shop, audience, { kind: "digest", label: day, level: "medium" }, alerts, now);
+  const period = { kind: "digest", label: day, level: "medium" } as const;
+  return queueGroup(audience, period, { shop, level: "medium" }, now, options);
 }
 
 /** Open low alerts of the past seven days not yet notified, as one report per ISO week ("report:YYYY-Www"). */
-export async function queueWeeklyReport(shop: string, now: Date = new Date()): Promise<QueuedGroup | null> {
+export async function queueWeeklyReport(
+  shop: string,
+  now: Date = new Date(),
+  options: GroupOptions = {},
+): Promise<QueuedGroup | null> {
   const audience = await notificationAudience(shop);
   if (!audience) return null;
   const week = isoWeekOf(dayOf(now.getTime(), audience.timeZone));
-  const alerts = await unnotifiedOpenAlerts(shop, "low", { createdAfter: new Date(now.getTime() - WEEK_MS) });
-  return queueGroup(shop, audience, { kind: "report", label: week, level: "low" }, alerts, now);
+  const period = { kind: "report", label: week, level: "low" } as const;
+  const scope = { shop, level: "low", createdAfter: new Date(now.getTime() - WEEK_MS) };
+  return queueGroup(audience, period, scope, now, options);
 }
 
+/**
+ * A digest or report covers every alert in scope however many there are, but reads them a page
+ * at a time, keeping only counts and the riskiest customers it names. Nothing is marked while
+ * reading: one transaction then marks exactly the alerts read (up to the last one) and stores the
+ * notification, so a crash anywhere leaves all of them for the next run.
+ */
 async function queueGroup(
-  shop: string,
   audience: Audience,
-  period: { kind: "digest" | "report" | "burst"; label: string; level: string },
-  alerts: AlertToNotify[],
+  period: { kind: "digest" | "report"; label: string; level: string },
+  scope: UnnotifiedScope,
   now: Date,
+  options: GroupOptions,
 ): Promise<QueuedGroup | null> {
-  if (alerts.length === 0) return null;
-  const facts = await alertFacts(shop, alerts);
-  const message = renderGroupMessage(period, oneLinePerCustomer(facts), audience.locale);
   const dedupeKey = `${period.kind}:${period.label}`;
+  // Made already (a retried job, a second run the same day): not worth reading every alert again.
+  if (await notificationExists(scope.shop, dedupeKey)) return null;
+  const pageSize = Math.max(1, Math.floor(options.pageSize ?? GROUP_PAGE_SIZE));
+  for (let attempt = 1; ; attempt++) {
+    const tally = await tallyUnnotified(scope, pageSize, options.onPage);
+    if (!tally.through) return null;
+    const named = tally.named.map((customer) => customer.facts);
+    const message = renderGroupMessage(period, named, audience.locale, tally.customers);
+    const outcome = await recordGroupNotification(
+      {
+        shop: scope.shop,
+        kind: period.kind,
+        dedupeKey,
+        level: period.level,
+        locale: audience.locale,
+        ...messageFields(message),
+        alertIds: tally.named.flatMap((customer) => customer.alertIds),
+        recipient: audience.recipient,
+      },
+      { scope, through: tally.through, alertCount: tally.alerts },
+      now,
+    );
+    if (outcome === "covered") return null;
+    if (outcome === "recorded") {
+      const queued = { dedupeKey, alertCount: tally.alerts, customerCount: tally.customers, pages: tally.pages };
+      logger.info({ shop: scope.shop, kind: period.kind, ...queued }, "notification queued");
+      return queued;
+    }
+    if (attempt >= GROUP_ATTEMPTS) {
+      throw new Error(`the alerts of ${dedupeKey} kept changing while it was made; it is left for the next run`);
+    }
+  }
+}
+
+interface NamedCustomer {
+  facts: AlertFacts & { alertId: string };
+  /** Their alerts in scope, the first (oldest) one included. */
+  alertIds: string[];
+  /** When they were met, for a stable order among equal scores. */
+  met: number;
+}
+
+interface GroupTally {
+  alerts: number;
+  customers: number;
+  pages: number;
+  /** The riskiest customers, riskiest first (at most MAX_LISTED_CUSTOMERS). */
+  named: NamedCustomer[];
+  /** The last alert read; null when there was none. */
+  through: AlertKey | null;
+}
+
+/** Reads the alerts in scope a page at a time: memory holds one page and the named customers. */
+async function tallyUnnotified(
+  scope: UnnotifiedScope,
+  pageSize: number,
+  onPage: GroupOptions["onPage"],
+): Promise<GroupTally> {
+  const tally: GroupTally = { alerts: 0, customers: 0, pages: 0, named: [], through: null };
+  let met = 0;
+  for (;;) {
+    const page = await unnotifiedOpenAlerts(scope, { after: tally.through, limit: pageSize });
+    if (page.length === 0) break;
+    tally.pages++;
+    tally.alerts += page.length;
+    const metBefore = tally.through
+      ? await customersAlertedThrough(
+          scope,
+          page.map((alert) => alert.customerShopifyId),
+          tally.through,
+        )
+      : new Set<string>();
+    // A customer is counted, and may be named, at their first alert; later ones join them if named.
+    const firsts = new Map<string, AlertToNotify>();
+    for (const alert of page) {
+      if (!metBefore.has(alert.customerShopifyId) && !firsts.has(alert.customerShopifyId))
+        firsts.set(alert.customerShopifyId, alert);
+    }
+    tally.customers += firsts.size;
+    const named = new Map(tally.named.map((customer) => [customer.facts.customerShopifyId, customer]));
+    for (const facts of await alertFacts(scope.shop, [...firsts.values()])) {
+      named.set(facts.customerShopifyId, { facts, alertIds: [], met: met++ });
+    }
+    for (const alert of page) named.get(alert.customerShopifyId)?.alertIds.push(alert.id);
+    tally.named = [...named.values()].sort(riskiestFirst).slice(0, MAX_LISTED_CUSTOMERS);
+    tally.through = alertKeyOf(page[page.length - 1]);
+    await onPage?.({ page: tally.pages, alerts: tally.alerts });
+    if (page.length < pageSize) break;
+  }
+  return tally;
+}
+
+function riskiestFirst(a: NamedCustomer, b: NamedCustomer): number {
+  return (b.facts.score ?? -1) - (a.facts.score ?? -1) || a.met - b.met;
+}
+
+/** Many high alerts at once (at most ALERTS_PER_CALL): one e-mail naming the riskiest, covering all. */
+async function queueBurst(shop: string, audience: Audience, alerts: AlertToNotify[], now: Date): Promise<boolean> {
+  const facts = await alertFacts(shop, alerts);
+  const period = { kind: "burst", label: alerts[0].id } as const;
+  const message = renderGroupMessage(period, oneLinePerCustomer(facts), audience.locale);
   const recorded = await recordNotification(
     {
       shop,
-      // A burst of high alerts is still the immediate "alert" kind, just grouped.
-      kind: period.kind === "burst" ? "alert" : period.kind,
-      dedupeKey,
-      level: period.level,
+      // Still the immediate "alert" kind, just grouped.
+      kind: "alert",
+      dedupeKey: `burst:${period.label}`,
+      level: "high",
       locale: audience.locale,
       ...messageFields(message),
       alertIds: facts.map((alert) => alert.alertId),
@@ -115,9 +249,8 @@ async function queueGroup(
     },
     now,
   );
-  if (!recorded) return null;
-  logger.info({ shop, kind: period.kind, alerts: facts.length }, "notification queued");
-  return { dedupeKey, alertCount: facts.length };
+  if (recorded) logger.info({ shop, kind: "burst", alerts: facts.length }, "notification queued");
+  return recorded;
 }
 
 /** Highest score first (the merchant reads the top of the list); a customer with two alerts is listed once. */

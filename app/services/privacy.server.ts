@@ -67,7 +67,7 @@ export async function redactCustomer(
 /** shop/redact: everything of the shop goes, in every shop-scoped table. */
 export async function redactShop(tx: Tx, shop: string): Promise<"processed"> {
   const rows = await deleteShopData(tx, shop);
-  jobs.cancelShop(shop);
+  await jobs.cancelShop(shop);
   logger.info({ shop, rows }, "shop redacted");
   return "processed";
 }

@@ -1,3 +1,5 @@
+import { isKnownTimeZone, offsetMs } from "../lib/time-zones";
+
 /**
  * The engine counts time in whole days ("day numbers": days since 1970-01-01 on the calendar of
  * the shop's time zone; see zonedDayOf). Integers keep the hot path free of Date objects and make
@@ -52,45 +54,15 @@ export function zonedDayOf(timeZone: string | null | undefined): DayOf {
   if (!timeZone || timeZone === "UTC" || timeZone === "Etc/UTC") return utcDayOf;
   const known = zoneClocks.get(timeZone);
   if (known) return known;
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-    });
-  } catch {
-    return utcDayOf;
-  }
+  if (!isKnownTimeZone(timeZone)) return utcDayOf;
   const offsets = new Map<number, number>();
-  const offsetAt = (quarter: number): number => {
-    const instant = quarter * QUARTER_HOUR_MS;
-    const parts = format.formatToParts(instant);
-    let year = 0;
-    let month = 0;
-    let day = 0;
-    let hour = 0;
-    let minute = 0;
-    for (const part of parts) {
-      if (part.type === "year") year = Number(part.value);
-      else if (part.type === "month") month = Number(part.value);
-      else if (part.type === "day") day = Number(part.value);
-      else if (part.type === "hour") hour = Number(part.value);
-      else if (part.type === "minute") minute = Number(part.value);
-    }
-    return Date.UTC(year, month - 1, day, hour, minute) - instant;
-  };
   const clock: DayOf = (epochMs) => {
     if (!Number.isFinite(epochMs)) return Number.NaN;
     const quarter = Math.floor(epochMs / QUARTER_HOUR_MS);
     let offset = offsets.get(quarter);
     if (offset === undefined) {
       if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
-      offset = offsetAt(quarter);
+      offset = offsetMs(quarter * QUARTER_HOUR_MS, timeZone);
       offsets.set(quarter, offset);
     }
     return Math.floor((epochMs + offset) / MS_PER_DAY);

@@ -15,7 +15,8 @@ export function zonedWallTimeToUtc(wallTime: string, timeZone: string): Date {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function offsetMs(instant: number, timeZone: string): number {
+/** How far the zone's wall clock is ahead of UTC at an instant, in milliseconds (Intl only). */
+export function offsetMs(instant: number, timeZone: string): number {
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-US", {
